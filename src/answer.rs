@@ -1,0 +1,276 @@
+//! The answer engine: a question in, the best passage or an honest "not covered" out.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{AnswerConfig, SafetyConfig};
+use crate::knowledge::{Knowledge, KnowledgeError, Passage};
+use crate::search::{SearchIndex, SearchResult, Weights};
+
+/// How many characters of a question are looked at; the rest cannot change the answer
+/// much and would only cost time.
+const MAX_QUESTION_CHARS: usize = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+    #[error(transparent)]
+    Index(#[from] crate::search::IndexError),
+}
+
+/// Why the bot did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Nothing (or only whitespace) was asked.
+    Empty,
+    /// No passage shares anything informative with the question.
+    NoMatch,
+    /// The best passage covers too little of what the question asks about.
+    LowConfidence,
+    /// The message describes an emergency; it gets the urgent-care notice instead.
+    Urgent,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Empty => "empty",
+            Reason::NoMatch => "no_match",
+            Reason::LowConfidence => "low_confidence",
+            Reason::Urgent => "urgent",
+        }
+    }
+}
+
+/// A passage named next to an answer, or as the closest topic to a question not covered.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub passage: Arc<Passage>,
+    /// Coverage of the question, 0–1.
+    pub score: f32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Found {
+        passage: Arc<Passage>,
+        /// How much of the question the passage covers, 0–1.
+        score: f32,
+        /// The next best passages, best first, up to `answer.alternatives`.
+        alternatives: Vec<Related>,
+        /// A runner-up close enough to the answer to be worth naming.
+        see_also: Option<Related>,
+    },
+    Unanswered {
+        reason: Reason,
+        /// The closest passage, when anything matched at all.
+        best_guess: Option<Related>,
+    },
+}
+
+impl Answer {
+    pub fn is_found(&self) -> bool {
+        matches!(self, Answer::Found { .. })
+    }
+
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Answer::Found { .. } => None,
+            Answer::Unanswered { reason, .. } => Some(*reason),
+        }
+    }
+
+    /// The passage shown, or the closest one for a question not covered.
+    pub fn passage(&self) -> Option<&Arc<Passage>> {
+        match self {
+            Answer::Found { passage, .. } => Some(passage),
+            Answer::Unanswered { best_guess, .. } => best_guess.as_ref().map(|r| &r.passage),
+        }
+    }
+
+    pub fn score(&self) -> Option<f32> {
+        match self {
+            Answer::Found { score, .. } => Some(*score),
+            Answer::Unanswered { best_guess, .. } => best_guess.as_ref().map(|r| r.score),
+        }
+    }
+}
+
+/// Everything needed to answer questions from one version of the knowledge base.
+/// Immutable: a reload builds a new engine and swaps it in whole.
+#[derive(Debug)]
+pub struct Engine {
+    passages: Vec<Arc<Passage>>,
+    index: SearchIndex,
+    files: Vec<PathBuf>,
+    version: String,
+    settings: AnswerConfig,
+    urgent_terms: Vec<Vec<String>>,
+    urgent_reply: String,
+}
+
+impl Engine {
+    /// Loads the knowledge directory and builds an engine over it.
+    pub fn load(
+        dir: &Path,
+        answer: &AnswerConfig,
+        safety: &SafetyConfig,
+    ) -> Result<Engine, EngineError> {
+        let knowledge = Knowledge::load(dir)?;
+        Engine::build(knowledge, answer, safety)
+    }
+
+    pub fn build(
+        knowledge: Knowledge,
+        answer: &AnswerConfig,
+        safety: &SafetyConfig,
+    ) -> Result<Engine, EngineError> {
+        let index =
+            SearchIndex::build(&knowledge.passages, &knowledge.synonyms, Weights::default())?;
+        Ok(Engine {
+            passages: knowledge.passages.into_iter().map(Arc::new).collect(),
+            index,
+            files: knowledge.files,
+            version: knowledge.version,
+            settings: answer.clone(),
+            urgent_terms: safety
+                .urgent_terms
+                .iter()
+                .map(|term| urgent_words(term))
+                .filter(|words| !words.is_empty())
+                .collect(),
+            urgent_reply: safety.urgent_reply.clone(),
+        })
+    }
+
+    pub fn passages(&self) -> &[Arc<Passage>] {
+        &self.passages
+    }
+
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// A short hash of the knowledge files this engine was built from.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn disclaimer(&self) -> &str {
+        &self.settings.disclaimer
+    }
+
+    /// Sent instead of a passage when a message looks like an emergency.
+    pub fn urgent_reply(&self) -> &str {
+        &self.urgent_reply
+    }
+
+    pub fn passage(&self, id: &str) -> Option<&Arc<Passage>> {
+        self.passages.iter().find(|p| p.id == id)
+    }
+
+    /// Answers one question. Any text is accepted; nothing here errors or panics.
+    pub fn answer(&self, question: &str) -> Answer {
+        let question = truncate_chars(question, MAX_QUESTION_CHARS);
+        if question.trim().is_empty() {
+            return Answer::Unanswered {
+                reason: Reason::Empty,
+                best_guess: None,
+            };
+        }
+        if self.is_urgent(question) {
+            return Answer::Unanswered {
+                reason: Reason::Urgent,
+                best_guess: None,
+            };
+        }
+        let result = self.index.search(question, self.settings.alternatives + 1);
+        self.decide(&result)
+    }
+
+    /// The search behind an answer, for diagnostics (`ldnbot ask --explain`).
+    pub fn search(&self, question: &str) -> SearchResult {
+        self.index.search(
+            truncate_chars(question, MAX_QUESTION_CHARS),
+            self.settings.alternatives + 1,
+        )
+    }
+
+    fn decide(&self, result: &SearchResult) -> Answer {
+        let related = |i: usize| {
+            result.hits.get(i).map(|hit| Related {
+                passage: Arc::clone(&self.passages[hit.passage]),
+                score: hit.coverage,
+            })
+        };
+        let Some(top) = result.hits.first() else {
+            return Answer::Unanswered {
+                reason: Reason::NoMatch,
+                best_guess: None,
+            };
+        };
+        let asks_something_specific = result.informative_concepts().next().is_some();
+        if asks_something_specific {
+            if !top.matched_informative {
+                return Answer::Unanswered {
+                    reason: Reason::NoMatch,
+                    best_guess: None,
+                };
+            }
+            if top.coverage < self.settings.threshold {
+                return Answer::Unanswered {
+                    reason: Reason::LowConfidence,
+                    best_guess: related(0),
+                };
+            }
+        }
+        let score = if asks_something_specific {
+            top.coverage
+        } else {
+            1.0
+        };
+        let alternatives: Vec<Related> = (1..result.hits.len())
+            .filter_map(related)
+            .take(self.settings.alternatives)
+            .collect();
+        let see_also = result.hits.get(1).filter(|second| {
+            second.rank() >= self.settings.see_also_margin * top.rank()
+                && (!asks_something_specific || second.coverage >= self.settings.threshold)
+        });
+        Answer::Found {
+            passage: Arc::clone(&self.passages[top.passage]),
+            score,
+            alternatives,
+            see_also: see_also.and_then(|_| related(1)),
+        }
+    }
+
+    fn is_urgent(&self, question: &str) -> bool {
+        let words = urgent_words(question);
+        self.urgent_terms.iter().any(|term| {
+            words
+                .windows(term.len())
+                .any(|window| window == term.as_slice())
+        })
+    }
+}
+
+/// Lowercase words with apostrophes dropped, so "can't breathe", "cant breathe"
+/// and "CAN’T BREATHE" all read the same.
+fn urgent_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace(['\'', '’', '‘'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn truncate_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}

@@ -1,0 +1,123 @@
+//! `ldnbot eval`: an admin's batch test of the knowledge base against a question file.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::answer::{Answer, Engine};
+
+/// One line of a question file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub q: String,
+    /// Passage ids that answer the question; empty means the bot should abstain.
+    pub expect: Vec<String>,
+}
+
+/// The scores, in the same terms as the project's question-set scorer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub in_scope: usize,
+    /// Answered with an expected passage.
+    pub strict: usize,
+    /// One passage per answer, so lenient equals strict; kept for the familiar summary form.
+    pub lenient: usize,
+    pub out_of_scope: usize,
+    pub abstained: usize,
+    /// (strict + abstained) / all, in percent.
+    pub overall: f64,
+}
+
+/// Reads a question file: one JSON object per non-blank line.
+pub fn read_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a question line", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// Scores `cases`, calling `miss` with a line for every wrong answer.
+pub fn score(engine: &Engine, cases: &[Case], mut miss: impl FnMut(String)) -> Summary {
+    let mut summary = Summary::default();
+    for case in cases {
+        let answer = engine.answer(&case.q);
+        let got = match &answer {
+            Answer::Found { passage, .. } => passage.id.clone(),
+            Answer::Unanswered { reason, .. } => format!("nothing ({})", reason.as_str()),
+        };
+        if case.expect.is_empty() {
+            summary.out_of_scope += 1;
+            if answer.is_found() {
+                miss(format!("FALSE {:?}: answered with {got}", case.q));
+            } else {
+                summary.abstained += 1;
+            }
+        } else {
+            summary.in_scope += 1;
+            if crate::cli::is_correct(&answer, &case.expect) {
+                summary.strict += 1;
+                summary.lenient += 1;
+            } else {
+                miss(format!(
+                    "MISS  {:?}: expected {:?}, got {got}",
+                    case.q, case.expect
+                ));
+            }
+        }
+    }
+    let total = summary.in_scope + summary.out_of_scope;
+    if total > 0 {
+        summary.overall = 100.0 * (summary.strict + summary.abstained) as f64 / total as f64;
+    }
+    summary
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "in-scope strict {}/{} lenient {}/{} · out-of-scope abstained {}/{} · overall {:.1}%",
+            self.strict,
+            self.in_scope,
+            self.lenient,
+            self.in_scope,
+            self.abstained,
+            self.out_of_scope,
+            self.overall
+        )
+    }
+}
+
+pub fn run(
+    engine: &Engine,
+    file: &Path,
+    json: bool,
+    min_overall: Option<f64>,
+) -> anyhow::Result<ExitCode> {
+    let cases = read_cases(file)?;
+    let summary = score(engine, &cases, |line| println!("{line}"));
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!("{summary}");
+    }
+    match min_overall {
+        Some(min) if summary.overall < min => {
+            eprintln!(
+                "overall {:.1}% is below --min-overall {min}",
+                summary.overall
+            );
+            Ok(ExitCode::from(1))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,28 @@
+//! ldnbot: a Discord FAQ bot for a community of people with rheumatoid
+//! arthritis (RA) who ask about low dose naltrexone (LDN).
+//!
+//! It answers with the most relevant passage of a curated knowledge base, always
+//! with a medical disclaimer, and says honestly when the knowledge base does not
+//! cover a question.
+//!
+//! # Layout
+//!
+//! - [`config`]: the TOML config file.
+//! - [`knowledge`]: Markdown articles parsed into [`knowledge::Passage`]s; [`synonyms`]: the domain vocabulary.
+//! - [`search`]: the Tantivy index and how questions become queries.
+//! - [`answer`]: the [`answer::Engine`], which answers or abstains.
+//! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
+//! - [`review`]: the SQLite log of unanswered questions for moderators.
+//! - [`cli`]: the command line the binary runs.
+//!
+//! Everything but the command line is synchronous and knows nothing of Discord.
+
+pub mod answer;
+pub mod cli;
+pub mod config;
+pub mod eval;
+pub mod knowledge;
+pub mod reply;
+pub mod review;
+pub mod search;
+pub mod synonyms;

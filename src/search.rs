@@ -1,0 +1,941 @@
+//! Retrieval: passages in a Tantivy index, and questions turned into the
+//! concepts they ask about.
+//!
+//! A question is analyzed into *concepts*: its informative words (question
+//! words, function words and chat filler are left out), each with the other
+//! forms that should find it — synonyms from `synonyms.toml`, and the corpus
+//! word it is a typo of. Tantivy ranks passages by BM25 over those concepts;
+//! then each candidate's *coverage* says how much of what the question asks
+//! about the passage actually contains, which is what the answer decision rests on.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::knowledge::Passage;
+use crate::synonyms::Synonyms;
+
+const ANALYZER: &str = "ldn_en";
+
+/// How strongly each way of matching counts, relative to the word itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// A passage heading is a summary of the passage: a match there says more.
+    pub title_boost: f32,
+    pub section_boost: f32,
+    /// A member's lay word matching the article's term.
+    pub lay: f32,
+    /// A misspelt word matching the corpus word it is closest to.
+    pub fuzzy: f32,
+    /// Concepts that most passages share (e.g. "LDN" here) rank with this share of their weight
+    /// and are set aside when judging coverage.
+    pub topic: f32,
+    /// A concept in at least this share of passages is a topic concept.
+    pub topic_share: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title_boost: 2.0,
+            section_boost: 0.5,
+            lay: 0.8,
+            fuzzy: 0.7,
+            topic: 0.3,
+            topic_share: 0.5,
+        }
+    }
+}
+
+/// One thing the question asks about, and every form that finds it.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    /// The words as the member wrote them (after typo correction), for reports.
+    pub text: String,
+    /// Alternative stem sequences; a passage containing every stem of one alternative covers the concept.
+    pub forms: Vec<Form>,
+    /// How much this concept counts; rare words count more.
+    pub weight: f32,
+    /// Shared by most passages: says what the community is about, not which passage.
+    pub topic: bool,
+    /// Neither the word nor any synonym of it occurs in the knowledge base.
+    pub unknown: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub stems: Vec<String>,
+    /// 1 for the word itself and two-way synonyms; lower for lay words and typo fixes.
+    pub strength: f32,
+}
+
+/// A ranked passage with how well it covers the question.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Index into the passages the index was built from.
+    pub passage: usize,
+    /// Tantivy's BM25 score over the concept query.
+    pub bm25: f32,
+    /// Share (0–1) of the question's informative (non-topic) concept weight the passage covers.
+    pub coverage: f32,
+    /// Whether the passage matches any non-topic concept at all.
+    pub matched_informative: bool,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResult {
+    pub concepts: Vec<Concept>,
+    /// Best first.
+    pub hits: Vec<Hit>,
+}
+
+impl SearchResult {
+    pub fn informative_concepts(&self) -> impl Iterator<Item = &Concept> {
+        self.concepts.iter().filter(|c| !c.topic)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the search index: {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+/// A rule from the vocabulary, analyzed: `pattern` (stems) also finds `targets`.
+#[derive(Debug)]
+struct Rule {
+    pattern: Vec<String>,
+    targets: Vec<Vec<String>>,
+    strength: f32,
+}
+
+struct Fields {
+    title: Field,
+    section: Field,
+    body: Field,
+    ord: Field,
+}
+
+/// The passages' Tantivy index, with what the analysis of questions needs.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    /// Lowercased, ASCII-folded words; no stemming. Cloned per question (analyzers need `&mut`).
+    words: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    /// Stem → sorted passage indices containing it (any field).
+    postings: HashMap<String, Vec<u32>>,
+    /// Every word of the corpus and the vocabulary, by length, for typo correction.
+    known_words: HashMap<usize, Vec<String>>,
+    rules: Vec<Rule>,
+    ignore: HashSet<String>,
+    passage_count: usize,
+    weights: Weights,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("passages", &self.passage_count)
+            .field("stems", &self.postings.len())
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn stem_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Splits digits from letters ("4.5mg" → "4.5 mg") so doses match however they are typed.
+fn separate_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if let Some(p) = previous {
+            if (p.is_ascii_digit() && c.is_alphabetic())
+                || (p.is_alphabetic() && c.is_ascii_digit())
+            {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+impl SearchIndex {
+    /// Indexes `passages` in RAM. The writer is dropped before this returns, so its
+    /// arena does not stay resident.
+    pub fn build(
+        passages: &[Passage],
+        synonyms: &Synonyms,
+        weights: Weights,
+    ) -> Result<SearchIndex, IndexError> {
+        let mut schema = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            title: schema.add_text_field("title", text.clone()),
+            section: schema.add_text_field("section", text.clone()),
+            body: schema.add_text_field("body", text),
+            ord: schema.add_u64_field("ord", STORED),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index.tokenizers().register(ANALYZER, stem_analyzer());
+
+        let mut words = word_analyzer();
+        let mut stemmer = stem_analyzer();
+        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut known: HashSet<String> = HashSet::new();
+        {
+            // One thread: the index is small, and one segment keeps BM25 statistics exact.
+            let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+            for (ord, passage) in passages.iter().enumerate() {
+                let parents = &passage.section_path[..passage.section_path.len().saturating_sub(1)];
+                let title = separate_numbers(passage.title());
+                let section = separate_numbers(&parents.join(" "));
+                let body = separate_numbers(&passage.text);
+                for field_text in [&title, &section, &body] {
+                    for stem in tokens(&mut stemmer, field_text) {
+                        let docs = postings.entry(stem).or_default();
+                        if docs.last() != Some(&(ord as u32)) {
+                            docs.push(ord as u32);
+                        }
+                    }
+                    known.extend(tokens(&mut words, field_text));
+                }
+                writer.add_document(doc!(
+                    fields.title => title,
+                    fields.section => section,
+                    fields.body => body,
+                    fields.ord => ord as u64,
+                ))?;
+            }
+            writer.commit()?;
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+
+        let mut rules = Vec::new();
+        let mut analyze_phrase = |phrase: &str, known: &mut HashSet<String>| {
+            let phrase = separate_numbers(phrase);
+            known.extend(tokens(&mut words, &phrase));
+            tokens(&mut stemmer, &phrase)
+        };
+        for group in &synonyms.equivalent {
+            let forms: Vec<Vec<String>> = group
+                .iter()
+                .map(|phrase| analyze_phrase(phrase, &mut known))
+                .filter(|stems| !stems.is_empty())
+                .collect();
+            for (i, pattern) in forms.iter().enumerate() {
+                let targets = forms
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                rules.push(Rule {
+                    pattern: pattern.clone(),
+                    targets,
+                    strength: 1.0,
+                });
+            }
+        }
+        for (phrase, targets) in &synonyms.lay {
+            let pattern = analyze_phrase(phrase, &mut known);
+            let targets: Vec<Vec<String>> = targets
+                .iter()
+                .map(|target| analyze_phrase(target, &mut known))
+                .filter(|stems| !stems.is_empty())
+                .collect();
+            if !pattern.is_empty() && !targets.is_empty() {
+                rules.push(Rule {
+                    pattern,
+                    targets,
+                    strength: weights.lay,
+                });
+            }
+        }
+        // Longest patterns first, so "side effects" wins over "side".
+        rules.sort_by(|a, b| b.pattern.len().cmp(&a.pattern.len()));
+
+        let mut known_words: HashMap<usize, Vec<String>> = HashMap::new();
+        for word in known {
+            if word.chars().all(|c| c.is_alphabetic()) {
+                known_words
+                    .entry(word.chars().count())
+                    .or_default()
+                    .push(word);
+            }
+        }
+        for bucket in known_words.values_mut() {
+            bucket.sort();
+        }
+        let ignore = synonyms
+            .ignore
+            .iter()
+            .flat_map(|word| tokens(&mut word_analyzer(), word))
+            .collect();
+
+        Ok(SearchIndex {
+            reader,
+            fields,
+            words: word_analyzer(),
+            stemmer: stem_analyzer(),
+            postings,
+            known_words,
+            rules,
+            ignore,
+            passage_count: passages.len(),
+            weights,
+        })
+    }
+
+    pub fn passage_count(&self) -> usize {
+        self.passage_count
+    }
+
+    /// Every stem in the index, for tests and reports.
+    pub fn stems(&self) -> impl Iterator<Item = &str> {
+        self.postings.keys().map(String::as_str)
+    }
+
+    /// Finds the passages that best cover `question`, best first, at most `limit`.
+    pub fn search(&self, question: &str, limit: usize) -> SearchResult {
+        let concepts = self.concepts(question);
+        if concepts.is_empty() || self.passage_count == 0 {
+            return SearchResult {
+                concepts,
+                hits: Vec::new(),
+            };
+        }
+        let query = self.query(&concepts);
+        let searcher = self.reader.searcher();
+        // A small corpus is ranked whole; a large one by its BM25 leaders.
+        let depth = limit.max(10);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(depth).order_by_score())
+            .unwrap_or_default();
+        let mut hits: Vec<Hit> = top
+            .into_iter()
+            .filter_map(|(bm25, address)| {
+                let doc: TantivyDocument = searcher.doc(address).ok()?;
+                let passage = doc.get_first(self.fields.ord)?.as_u64()? as usize;
+                Some(self.hit(passage, bm25, &concepts))
+            })
+            .collect();
+        hits.sort_by(|a, b| b.rank().total_cmp(&a.rank()));
+        hits.truncate(limit);
+        SearchResult { concepts, hits }
+    }
+
+    fn hit(&self, passage: usize, bm25: f32, concepts: &[Concept]) -> Hit {
+        let mut total = 0.0;
+        let mut covered = 0.0;
+        let mut matched_informative = false;
+        for concept in concepts.iter().filter(|c| !c.topic) {
+            total += concept.weight;
+            let strength = self.match_strength(concept, passage);
+            if strength > 0.0 {
+                matched_informative = true;
+                covered += concept.weight * strength;
+            }
+        }
+        Hit {
+            passage,
+            bm25,
+            coverage: if total > 0.0 { covered / total } else { 0.0 },
+            matched_informative,
+        }
+    }
+
+    /// The strongest form of `concept` that `passage` contains whole, or 0.
+    fn match_strength(&self, concept: &Concept, passage: usize) -> f32 {
+        concept
+            .forms
+            .iter()
+            .filter(|form| form.stems.iter().all(|stem| self.contains(stem, passage)))
+            .map(|form| form.strength)
+            .fold(0.0, f32::max)
+    }
+
+    fn contains(&self, stem: &str, passage: usize) -> bool {
+        self.postings
+            .get(stem)
+            .is_some_and(|docs| docs.binary_search(&(passage as u32)).is_ok())
+    }
+
+    fn query(&self, concepts: &[Concept]) -> BooleanQuery {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for concept in concepts {
+            let concept_boost = if concept.topic {
+                self.weights.topic
+            } else {
+                1.0
+            };
+            let mut seen = HashSet::new();
+            for form in &concept.forms {
+                for stem in &form.stems {
+                    if !seen.insert(stem.as_str()) {
+                        continue;
+                    }
+                    for (field, field_boost) in [
+                        (self.fields.body, 1.0),
+                        (self.fields.title, self.weights.title_boost),
+                        (self.fields.section, self.weights.section_boost),
+                    ] {
+                        let term = TermQuery::new(
+                            Term::from_field_text(field, stem),
+                            IndexRecordOption::WithFreqs,
+                        );
+                        let boost = concept_boost * form.strength * field_boost;
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(term), boost)),
+                        ));
+                    }
+                }
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// Turns a question into the concepts it asks about.
+    pub fn concepts(&self, question: &str) -> Vec<Concept> {
+        let text = separate_numbers(question);
+        let mut words = self.words.clone();
+        let mut stemmer = self.stemmer.clone();
+        // (word as typed or corrected, its stem, the correction's strength)
+        let mut kept: Vec<(String, String, f32)> = Vec::new();
+        for word in tokens(&mut words, &text) {
+            if is_stop_word(&word) || self.ignore.contains(&word) {
+                continue;
+            }
+            let Some(stem) = tokens(&mut stemmer, &word).pop() else {
+                continue;
+            };
+            if self.postings.contains_key(&stem) || self.is_rule_word(&stem) {
+                kept.push((word, stem, 1.0));
+            } else if let Some(fixed) = self.correct(&word) {
+                if is_stop_word(&fixed) {
+                    continue;
+                }
+                let Some(fixed_stem) = tokens(&mut stemmer, &fixed).pop() else {
+                    continue;
+                };
+                kept.push((fixed, fixed_stem, self.weights.fuzzy));
+            } else {
+                kept.push((word, stem, 1.0));
+            }
+        }
+
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut i = 0;
+        while i < kept.len() {
+            let stems: Vec<&str> = kept[i..].iter().map(|(_, s, _)| s.as_str()).collect();
+            let rule_len = self
+                .rules
+                .iter()
+                .find(|rule| {
+                    stems.starts_with(&rule.pattern.iter().map(String::as_str).collect::<Vec<_>>())
+                })
+                .map_or(1, |rule| rule.pattern.len());
+            let span = &kept[i..i + rule_len];
+            let pattern: Vec<String> = span.iter().map(|(_, s, _)| s.clone()).collect();
+            let strength = span.iter().map(|(_, _, s)| *s).fold(1.0, f32::min);
+            let mut forms = vec![Form {
+                stems: pattern.clone(),
+                strength,
+            }];
+            for rule in self.rules.iter().filter(|rule| rule.pattern == pattern) {
+                for target in &rule.targets {
+                    forms.push(Form {
+                        stems: target.clone(),
+                        strength: strength * rule.strength,
+                    });
+                }
+            }
+            let text = span
+                .iter()
+                .map(|(w, _, _)| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            i += rule_len;
+            if concepts.iter().any(|c| c.text == text) {
+                continue;
+            }
+            concepts.push(self.concept(text, forms));
+        }
+        concepts
+    }
+
+    fn concept(&self, text: String, forms: Vec<Form>) -> Concept {
+        let n = self.passage_count.max(1) as f32;
+        // Passages with the word itself or a full-strength equivalent.
+        let mut exact_docs: HashSet<u32> = HashSet::new();
+        let mut any_docs: HashSet<u32> = HashSet::new();
+        for form in &forms {
+            let docs = self.form_docs(form);
+            if form.strength >= 1.0 {
+                exact_docs.extend(docs.iter().copied());
+            }
+            any_docs.extend(docs);
+        }
+        let df = any_docs.len() as f32;
+        let unknown = any_docs.is_empty();
+        // BM25's idf; a word the corpus lacks counts like the rarest word it has.
+        let weight = ((n - df.max(1.0) + 0.5) / (df.max(1.0) + 0.5) + 1.0).ln();
+        let topic = exact_docs.len() as f32 >= self.weights.topic_share * n && n >= 2.0;
+        Concept {
+            text,
+            forms,
+            weight,
+            topic,
+            unknown,
+        }
+    }
+
+    fn form_docs(&self, form: &Form) -> Vec<u32> {
+        let mut lists: Vec<&Vec<u32>> = Vec::new();
+        for stem in &form.stems {
+            match self.postings.get(stem) {
+                Some(docs) => lists.push(docs),
+                None => return Vec::new(),
+            }
+        }
+        lists.sort_by_key(|docs| docs.len());
+        let Some((first, rest)) = lists.split_first() else {
+            return Vec::new();
+        };
+        first
+            .iter()
+            .copied()
+            .filter(|doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
+            .collect()
+    }
+
+    fn is_rule_word(&self, stem: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.pattern.iter().any(|s| s == stem))
+    }
+
+    /// The known word closest to a misspelt `word`: edit distance 1 from 5
+    /// letters, 2 from 8; ties go to the alphabetically first, for stable answers.
+    fn correct(&self, word: &str) -> Option<String> {
+        let len = word.chars().count();
+        let max_distance = match len {
+            0..=4 => return None,
+            5..=7 => 1,
+            _ => 2,
+        };
+        if !word.chars().all(|c| c.is_alphabetic()) {
+            return None;
+        }
+        let target: Vec<char> = word.chars().collect();
+        let mut best: Option<(usize, &String)> = None;
+        for candidate_len in len.saturating_sub(max_distance)..=len + max_distance {
+            for candidate in self.known_words.get(&candidate_len).into_iter().flatten() {
+                let limit = best.map_or(max_distance, |(d, _)| d);
+                if let Some(distance) = bounded_distance(&target, candidate, limit) {
+                    if best.is_none_or(|(d, w)| distance < d || (distance == d && candidate < w)) {
+                        best = Some((distance, candidate));
+                    }
+                }
+            }
+        }
+        best.map(|(_, word)| word.clone())
+    }
+}
+
+impl Hit {
+    /// The order answers are ranked in: BM25, scaled by how much of the question the passage covers.
+    pub fn rank(&self) -> f32 {
+        self.bm25 * (0.5 + self.coverage)
+    }
+}
+
+/// Optimal-string-alignment distance (a swap of neighbours counts 1), or None above `limit`.
+fn bounded_distance(a: &[char], b: &str, limit: usize) -> Option<usize> {
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; a.len() + 1];
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i][0] = i;
+        let mut row_min = rows[i][0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut value = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                value = value.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = value;
+            row_min = row_min.min(value);
+        }
+        if row_min > limit {
+            return None;
+        }
+    }
+    let distance = rows[a.len()][b.len()];
+    (distance <= limit).then_some(distance)
+}
+
+/// Words that say how a question is asked, not what about: function words,
+/// question words, chat filler, and the pieces contractions split into.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+/// Sorted, for binary search (a unit test checks).
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "actually",
+    "after",
+    "again",
+    "against",
+    "ago",
+    "all",
+    "almost",
+    "alot",
+    "already",
+    "also",
+    "although",
+    "always",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anybody",
+    "anyone",
+    "anything",
+    "anyway",
+    "anyways",
+    "are",
+    "aren",
+    "around",
+    "as",
+    "at",
+    "basically",
+    "be",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "btw",
+    "but",
+    "by",
+    "can",
+    "cause",
+    "certain",
+    "certainly",
+    "could",
+    "couldn",
+    "curious",
+    "d",
+    "dear",
+    "definitely",
+    "did",
+    "didn",
+    "do",
+    "does",
+    "doesn",
+    "doing",
+    "don",
+    "down",
+    "during",
+    "each",
+    "either",
+    "else",
+    "enough",
+    "etc",
+    "even",
+    "ever",
+    "every",
+    "everybody",
+    "everyone",
+    "exactly",
+    "explain",
+    "few",
+    "folks",
+    "for",
+    "friends",
+    "from",
+    "further",
+    "genuinely",
+    "get",
+    "gets",
+    "getting",
+    "go",
+    "goes",
+    "going",
+    "gonna",
+    "got",
+    "gotten",
+    "guess",
+    "guys",
+    "had",
+    "hadn",
+    "has",
+    "hasn",
+    "have",
+    "haven",
+    "having",
+    "he",
+    "hello",
+    "help",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "hey",
+    "hi",
+    "him",
+    "himself",
+    "his",
+    "honest",
+    "honestly",
+    "hope",
+    "hoping",
+    "how",
+    "however",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "isn",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "kind",
+    "kinda",
+    "know",
+    "knows",
+    "let",
+    "like",
+    "ll",
+    "lol",
+    "lot",
+    "lots",
+    "m",
+    "maybe",
+    "me",
+    "mean",
+    "might",
+    "mine",
+    "more",
+    "most",
+    "much",
+    "must",
+    "mustn",
+    "my",
+    "myself",
+    "need",
+    "needs",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "o",
+    "of",
+    "off",
+    "often",
+    "oh",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "others",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "please",
+    "pls",
+    "plz",
+    "pretty",
+    "probably",
+    "quite",
+    "rather",
+    "re",
+    "really",
+    "s",
+    "said",
+    "same",
+    "say",
+    "says",
+    "seem",
+    "seems",
+    "shan",
+    "she",
+    "should",
+    "shouldn",
+    "so",
+    "some",
+    "somebody",
+    "someone",
+    "something",
+    "sort",
+    "still",
+    "such",
+    "sure",
+    "t",
+    "tbh",
+    "tell",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "thats",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "things",
+    "think",
+    "this",
+    "those",
+    "though",
+    "through",
+    "thx",
+    "to",
+    "too",
+    "totally",
+    "u",
+    "under",
+    "until",
+    "up",
+    "ur",
+    "us",
+    "ve",
+    "very",
+    "wanna",
+    "want",
+    "wanted",
+    "wants",
+    "was",
+    "wasn",
+    "way",
+    "we",
+    "well",
+    "were",
+    "weren",
+    "what",
+    "whats",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "won",
+    "wondering",
+    "would",
+    "wouldn",
+    "y",
+    "yeah",
+    "yes",
+    "yet",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_and_unique() {
+        assert!(
+            STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "keep STOP_WORDS sorted"
+        );
+    }
+
+    #[test]
+    fn distance_counts_swaps_as_one() {
+        let a: Vec<char> = "rhuematoid".chars().collect();
+        assert_eq!(bounded_distance(&a, "rheumatoid", 2), Some(1));
+        let a: Vec<char> = "naltrexome".chars().collect();
+        assert_eq!(bounded_distance(&a, "naltrexone", 1), Some(1));
+        assert_eq!(bounded_distance(&a, "arthritis", 1), None);
+    }
+
+    #[test]
+    fn numbers_split_from_units() {
+        assert_eq!(separate_numbers("4.5mg a day"), "4.5 mg a day");
+    }
+}

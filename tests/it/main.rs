@@ -1,0 +1,4 @@
+mod fake_discord_smoke;
+mod review;
+#[path = "../support/mod.rs"]
+mod support;
