@@ -236,7 +236,7 @@ impl Engine {
             .take(self.settings.alternatives)
             .collect();
         let see_also = result.hits.get(1).filter(|second| {
-            second.rank() >= self.settings.see_also_margin * top.rank()
+            second.rank >= self.settings.see_also_margin * top.rank
                 && (!asks_something_specific || second.coverage >= self.settings.threshold)
         });
         Answer::Found {

@@ -196,11 +196,12 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
     for hit in &result.hits {
         writeln!(
             out,
-            "#   {:<60} bm25 {:6.2} coverage {:.2} rank {:6.2}",
+            "#   {:<60} bm25 {:6.2} coverage {:.2} title {:.2} rank {:.2}",
             engine.passages()[hit.passage].id,
             hit.bm25,
             hit.coverage,
-            hit.rank()
+            hit.title_coverage,
+            hit.rank
         )?;
     }
     Ok(())

@@ -41,6 +41,12 @@ pub struct Weights {
     pub topic: f32,
     /// A concept in at least this share of passages is a topic concept.
     pub topic_share: f32,
+    /// How much BM25 (as a share of the best hit's) adds to a hit's rank.
+    pub rank_bm25: f32,
+    /// How much covering the passage heading adds to a hit's rank.
+    pub rank_title: f32,
+    /// A word the corpus lacks weighs like a word in this share of passages.
+    pub unknown_share: f32,
 }
 
 impl Default for Weights {
@@ -52,6 +58,9 @@ impl Default for Weights {
             fuzzy: 0.7,
             topic: 0.3,
             topic_share: 0.5,
+            rank_bm25: 0.25,
+            rank_title: 0.25,
+            unknown_share: 0.25,
         }
     }
 }
@@ -87,8 +96,13 @@ pub struct Hit {
     pub bm25: f32,
     /// Share (0–1) of the question's informative (non-topic) concept weight the passage covers.
     pub coverage: f32,
+    /// Share (0–1) of the passage heading's words the question asks about: a
+    /// heading that is all about the question marks the passage written for it.
+    pub title_coverage: f32,
     /// Whether the passage matches any non-topic concept at all.
     pub matched_informative: bool,
+    /// What hits are ordered by: coverage first, then BM25 and the heading.
+    pub rank: f32,
 }
 
 /// What a search found.
@@ -137,6 +151,8 @@ pub struct SearchIndex {
     known_words: HashMap<usize, Vec<String>>,
     rules: Vec<Rule>,
     ignore: HashSet<String>,
+    /// Each passage's heading as stems, function words left out.
+    titles: Vec<Vec<String>>,
     passage_count: usize,
     weights: Weights,
 }
@@ -222,6 +238,7 @@ impl SearchIndex {
         let mut stemmer = stem_analyzer();
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         let mut known: HashSet<String> = HashSet::new();
+        let mut titles = Vec::with_capacity(passages.len());
         {
             // One thread: the index is small, and one segment keeps BM25 statistics exact.
             let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
@@ -230,6 +247,13 @@ impl SearchIndex {
                 let title = separate_numbers(passage.title());
                 let section = separate_numbers(&parents.join(" "));
                 let body = separate_numbers(&passage.text);
+                titles.push(
+                    tokens(&mut words, &title)
+                        .iter()
+                        .filter(|word| !is_stop_word(word))
+                        .filter_map(|word| tokens(&mut stemmer, word).pop())
+                        .collect(),
+                );
                 for field_text in [&title, &section, &body] {
                     for stem in tokens(&mut stemmer, field_text) {
                         let docs = postings.entry(stem).or_default();
@@ -324,6 +348,7 @@ impl SearchIndex {
             known_words,
             rules,
             ignore,
+            titles,
             passage_count: passages.len(),
             weights,
         })
@@ -354,20 +379,21 @@ impl SearchIndex {
         let top = searcher
             .search(&query, &TopDocs::with_limit(depth).order_by_score())
             .unwrap_or_default();
+        let best_bm25 = top.first().map_or(1.0, |(score, _)| score.max(f32::EPSILON));
         let mut hits: Vec<Hit> = top
             .into_iter()
             .filter_map(|(bm25, address)| {
                 let doc: TantivyDocument = searcher.doc(address).ok()?;
                 let passage = doc.get_first(self.fields.ord)?.as_u64()? as usize;
-                Some(self.hit(passage, bm25, &concepts))
+                Some(self.hit(passage, bm25, best_bm25, &concepts))
             })
             .collect();
-        hits.sort_by(|a, b| b.rank().total_cmp(&a.rank()));
+        hits.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.passage.cmp(&b.passage)));
         hits.truncate(limit);
         SearchResult { concepts, hits }
     }
 
-    fn hit(&self, passage: usize, bm25: f32, concepts: &[Concept]) -> Hit {
+    fn hit(&self, passage: usize, bm25: f32, best_bm25: f32, concepts: &[Concept]) -> Hit {
         let mut total = 0.0;
         let mut covered = 0.0;
         let mut matched_informative = false;
@@ -379,11 +405,27 @@ impl SearchIndex {
                 covered += concept.weight * strength;
             }
         }
+        let coverage = if total > 0.0 { covered / total } else { 0.0 };
+        let title = &self.titles[passage];
+        let title_coverage = if title.is_empty() {
+            0.0
+        } else {
+            let asked = title
+                .iter()
+                .filter(|stem| concepts.iter().any(|c| c.forms.iter().any(|f| f.stems.contains(stem))))
+                .count();
+            asked as f32 / title.len() as f32
+        };
+        let rank = coverage
+            + self.weights.rank_bm25 * (bm25 / best_bm25)
+            + self.weights.rank_title * title_coverage;
         Hit {
             passage,
             bm25,
-            coverage: if total > 0.0 { covered / total } else { 0.0 },
+            coverage,
+            title_coverage,
             matched_informative,
+            rank,
         }
     }
 
@@ -466,6 +508,7 @@ impl SearchIndex {
                 kept.push((word, stem, 1.0));
             }
         }
+        self.correct_short_words(&mut kept);
 
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
@@ -487,10 +530,12 @@ impl SearchIndex {
             }];
             for rule in self.rules.iter().filter(|rule| rule.pattern == pattern) {
                 for target in &rule.targets {
-                    forms.push(Form {
-                        stems: target.clone(),
-                        strength: strength * rule.strength,
-                    });
+                    if !forms.iter().any(|form| &form.stems == target) {
+                        forms.push(Form {
+                            stems: target.clone(),
+                            strength: strength * rule.strength,
+                        });
+                    }
                 }
             }
             let text = span
@@ -519,10 +564,15 @@ impl SearchIndex {
             }
             any_docs.extend(docs);
         }
-        let df = any_docs.len() as f32;
         let unknown = any_docs.is_empty();
-        // BM25's idf; a word the corpus lacks counts like the rarest word it has.
-        let weight = ((n - df.max(1.0) + 0.5) / (df.max(1.0) + 0.5) + 1.0).ln();
+        // BM25's idf. A word the corpus lacks is often just chat, so it weighs
+        // like a fairly common word rather than the rarest.
+        let df = if unknown {
+            (self.weights.unknown_share * n).max(1.0)
+        } else {
+            any_docs.len() as f32
+        };
+        let weight = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
         let topic = exact_docs.len() as f32 >= self.weights.topic_share * n && n >= 2.0;
         Concept {
             text,
@@ -550,6 +600,33 @@ impl SearchIndex {
             .copied()
             .filter(|doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
             .collect()
+    }
+
+    /// Words too short to correct alone ("sid") are corrected when the fix
+    /// completes a two-word phrase of the vocabulary with a neighbour ("sid effects").
+    fn correct_short_words(&self, kept: &mut [(String, String, f32)]) {
+        for i in 0..kept.len() {
+            let (word, stem, _) = &kept[i];
+            let len = word.chars().count();
+            if !(3..=4).contains(&len) || self.postings.contains_key(stem) || self.is_rule_word(stem) {
+                continue;
+            }
+            let chars: Vec<char> = word.chars().collect();
+            let next = kept.get(i + 1).map(|(_, s, _)| s.as_str());
+            let previous = i.checked_sub(1).map(|p| kept[p].1.as_str());
+            let fix = self.rules.iter().find_map(|rule| match rule.pattern.as_slice() {
+                [first, second] if Some(second.as_str()) == next => {
+                    bounded_distance(&chars, first, 1).map(|_| first.clone())
+                }
+                [first, second] if Some(first.as_str()) == previous => {
+                    bounded_distance(&chars, second, 1).map(|_| second.clone())
+                }
+                _ => None,
+            });
+            if let Some(fixed) = fix {
+                kept[i] = (fixed.clone(), fixed, self.weights.fuzzy);
+            }
+        }
     }
 
     fn is_rule_word(&self, stem: &str) -> bool {
@@ -583,13 +660,6 @@ impl SearchIndex {
             }
         }
         best.map(|(_, word)| word.clone())
-    }
-}
-
-impl Hit {
-    /// The order answers are ranked in: BM25, scaled by how much of the question the passage covers.
-    pub fn rank(&self) -> f32 {
-        self.bm25 * (0.5 + self.coverage)
     }
 }
 
@@ -634,283 +704,38 @@ pub fn is_stop_word(word: &str) -> bool {
 
 /// Sorted, for binary search (a unit test checks).
 const STOP_WORDS: &[&str] = &[
-    "a",
-    "about",
-    "above",
-    "actually",
-    "after",
-    "again",
-    "against",
-    "ago",
-    "all",
-    "almost",
-    "alot",
-    "already",
-    "also",
-    "although",
-    "always",
-    "am",
-    "an",
-    "and",
-    "any",
-    "anybody",
-    "anyone",
-    "anything",
-    "anyway",
-    "anyways",
-    "are",
-    "aren",
-    "around",
-    "as",
-    "at",
-    "basically",
-    "be",
-    "been",
-    "before",
-    "being",
-    "below",
-    "between",
-    "both",
-    "btw",
-    "but",
-    "by",
-    "can",
-    "cause",
-    "certain",
-    "certainly",
-    "could",
-    "couldn",
-    "curious",
-    "d",
-    "dear",
-    "definitely",
-    "did",
-    "didn",
-    "do",
-    "does",
-    "doesn",
-    "doing",
-    "don",
-    "down",
-    "during",
-    "each",
-    "either",
-    "else",
-    "enough",
-    "etc",
-    "even",
-    "ever",
-    "every",
-    "everybody",
-    "everyone",
-    "exactly",
-    "explain",
-    "few",
-    "folks",
-    "for",
-    "friends",
-    "from",
-    "further",
-    "genuinely",
-    "get",
-    "gets",
-    "getting",
-    "go",
-    "goes",
-    "going",
-    "gonna",
-    "got",
-    "gotten",
-    "guess",
-    "guys",
-    "had",
-    "hadn",
-    "has",
-    "hasn",
-    "have",
-    "haven",
-    "having",
-    "he",
-    "hello",
-    "help",
-    "her",
-    "here",
-    "hers",
-    "herself",
-    "hey",
-    "hi",
-    "him",
-    "himself",
-    "his",
-    "honest",
-    "honestly",
-    "hope",
-    "hoping",
-    "how",
-    "however",
-    "i",
-    "if",
-    "im",
-    "in",
-    "into",
-    "is",
-    "isn",
-    "it",
-    "its",
-    "itself",
-    "just",
-    "kind",
-    "kinda",
-    "know",
-    "knows",
-    "let",
-    "like",
-    "ll",
-    "lol",
-    "lot",
-    "lots",
-    "m",
-    "maybe",
-    "me",
-    "mean",
-    "might",
-    "mine",
-    "more",
-    "most",
-    "much",
-    "must",
-    "mustn",
-    "my",
-    "myself",
-    "need",
-    "needs",
-    "no",
-    "nor",
-    "not",
-    "now",
-    "o",
-    "of",
-    "off",
-    "often",
-    "oh",
-    "ok",
-    "okay",
-    "on",
-    "once",
-    "one",
-    "only",
-    "or",
-    "other",
-    "others",
-    "our",
-    "ours",
-    "ourselves",
-    "out",
-    "over",
-    "own",
-    "please",
-    "pls",
-    "plz",
-    "pretty",
-    "probably",
-    "quite",
-    "rather",
-    "re",
-    "really",
-    "s",
-    "said",
-    "same",
-    "say",
-    "says",
-    "seem",
-    "seems",
-    "shan",
-    "she",
-    "should",
-    "shouldn",
-    "so",
-    "some",
-    "somebody",
-    "someone",
-    "something",
-    "sort",
-    "still",
-    "such",
-    "sure",
-    "t",
-    "tbh",
-    "tell",
-    "than",
-    "thank",
-    "thanks",
-    "that",
-    "thats",
-    "the",
-    "their",
-    "theirs",
-    "them",
-    "themselves",
-    "then",
-    "there",
-    "these",
-    "they",
-    "thing",
-    "things",
-    "think",
-    "this",
-    "those",
-    "though",
-    "through",
-    "thx",
-    "to",
-    "too",
-    "totally",
-    "u",
-    "under",
-    "until",
-    "up",
-    "ur",
-    "us",
-    "ve",
-    "very",
-    "wanna",
-    "want",
-    "wanted",
-    "wants",
-    "was",
-    "wasn",
-    "way",
-    "we",
-    "well",
-    "were",
-    "weren",
-    "what",
-    "whats",
-    "when",
-    "where",
-    "whether",
-    "which",
-    "while",
-    "who",
-    "whom",
-    "why",
-    "will",
-    "with",
-    "within",
-    "without",
-    "won",
-    "wondering",
-    "would",
-    "wouldn",
-    "y",
-    "yeah",
-    "yes",
-    "yet",
-    "you",
-    "your",
-    "yours",
-    "yourself",
-    "yourselves",
+    "a", "able", "about", "above", "across", "actually", "after", "again", "against", "ago", "all",
+    "almost", "alot", "already", "also", "although", "always", "am", "an", "and", "any", "anybody",
+    "anymore", "anyone", "anything", "anyway", "anyways", "are", "aren", "around", "as", "at",
+    "barely", "basically", "be", "been", "before", "being", "below", "between", "bit", "both",
+    "btw", "but", "by", "can", "cause", "certain", "certainly", "could", "couldn", "couple",
+    "curious", "d", "day", "days", "dear", "definitely", "did", "didn", "do", "does", "doesn",
+    "doing", "don", "down", "during", "each", "either", "else", "enough", "etc", "even", "ever",
+    "every", "everybody", "everyone", "exactly", "explain", "few", "first", "folks", "for",
+    "friends", "from", "further", "gave", "genuinely", "get", "gets", "getting", "give", "given",
+    "gives", "go", "goes", "going", "gonna", "got", "gotten", "guess", "guys", "had", "hadn",
+    "hardly", "has", "hasn", "have", "haven", "having", "he", "hear", "heard", "hello", "help",
+    "her", "here", "hers", "herself", "hey", "hi", "him", "himself", "his", "honest", "honestly",
+    "hope", "hoping", "how", "however", "i", "if", "im", "in", "into", "is", "isn", "it", "its",
+    "itself", "just", "keep", "keeps", "kept", "kind", "kinda", "know", "knows", "lately", "let",
+    "like", "ll", "lol", "look", "looking", "looks", "lot", "lots", "m", "made", "make", "makes",
+    "making", "maybe", "me", "mean", "meant", "mention", "mentioned", "mentioning", "mentions",
+    "might", "mine", "month", "months", "more", "most", "mostly", "much", "must", "mustn", "my",
+    "myself", "need", "needs", "no", "nor", "not", "now", "o", "of", "off", "often", "oh", "ok",
+    "okay", "on", "once", "one", "only", "or", "other", "others", "our", "ours", "ourselves",
+    "out", "over", "own", "per", "place", "please", "pls", "plz", "pretty", "probably", "proper",
+    "properly", "put", "quite", "rather", "re", "read", "reading", "really", "recently", "s",
+    "said", "same", "saw", "say", "says", "see", "seeing", "seem", "seems", "seen", "shan", "she",
+    "should", "shouldn", "since", "so", "some", "somebody", "someone", "something", "sort",
+    "sound", "sounding", "sounds", "still", "stuff", "such", "supposed", "sure", "t", "take",
+    "taken", "takes", "taking", "tbh", "tell", "than", "thank", "thanks", "that", "thats", "the",
+    "their", "theirs", "them", "themselves", "then", "there", "these", "they", "thing", "things",
+    "think", "this", "those", "though", "through", "thx", "to", "today", "tonight", "too", "took",
+    "totally", "u", "under", "until", "up", "ur", "us", "ve", "very", "via", "wanna", "want",
+    "wanted", "wants", "was", "wasn", "way", "we", "week", "weeks", "well", "were", "weren",
+    "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "why", "will",
+    "with", "within", "without", "won", "wondering", "would", "wouldn", "y", "yeah", "year",
+    "years", "yes", "yesterday", "yet", "you", "your", "yours", "yourself", "yourselves",
 ];
 
 #[cfg(test)]
