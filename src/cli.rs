@@ -196,12 +196,13 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
     for hit in &result.hits {
         writeln!(
             out,
-            "#   {:<60} bm25 {:6.2} coverage {:.2} title {:.2} rank {:.2}",
+            "#   {:<60} bm25 {:6.2} coverage {:.2} title {:.2} rank {:.2} matched {}",
             engine.passages()[hit.passage].id,
             hit.bm25,
             hit.coverage,
             hit.title_coverage,
-            hit.rank
+            hit.rank,
+            hit.matched_concepts
         )?;
     }
     Ok(())

@@ -68,6 +68,10 @@ pub struct AnswerConfig {
     /// The least share (0–1) of a question's informative words that the best
     /// passage must cover before the bot answers; below it, the bot abstains.
     pub threshold: f32,
+    /// The lower share that suffices when the passage matches two or more
+    /// different things the question asks about: chatty questions carry many
+    /// words no passage has, and two separate matches are strong evidence.
+    pub corroborated_threshold: f32,
     /// How many runner-up passages to report with an answer.
     pub alternatives: usize,
     /// A runner-up scoring at least this share (0–1) of the top score is named
@@ -151,6 +155,7 @@ impl Default for AnswerConfig {
     fn default() -> Self {
         AnswerConfig {
             threshold: 0.5,
+            corroborated_threshold: 0.2,
             alternatives: 3,
             see_also_margin: 0.85,
             disclaimer: DEFAULT_DISCLAIMER.to_string(),
@@ -287,6 +292,9 @@ impl Config {
         };
         if !(0.0..=1.0).contains(&self.answer.threshold) {
             return Err(invalid("answer.threshold", "must be between 0 and 1"));
+        }
+        if !(0.0..=1.0).contains(&self.answer.corroborated_threshold) {
+            return Err(invalid("answer.corroborated_threshold", "must be between 0 and 1"));
         }
         if !(0.0..=1.0).contains(&self.answer.see_also_margin) {
             return Err(invalid("answer.see_also_margin", "must be between 0 and 1"));

@@ -32,8 +32,12 @@ pub struct Weights {
     /// A passage heading is a summary of the passage: a match there says more.
     pub title_boost: f32,
     pub section_boost: f32,
+    /// A two-way synonym: nearly the word itself, but the word as written wins a tie.
+    pub equivalent: f32,
     /// A member's lay word matching the article's term.
     pub lay: f32,
+    /// The word right after "what"/"which" is what the question is about.
+    pub focus: f32,
     /// A misspelt word matching the corpus word it is closest to.
     pub fuzzy: f32,
     /// Concepts that most passages share (e.g. "LDN" here) rank with this share of their weight
@@ -54,7 +58,9 @@ impl Default for Weights {
         Weights {
             title_boost: 2.0,
             section_boost: 0.5,
+            equivalent: 0.9,
             lay: 0.8,
+            focus: 1.5,
             fuzzy: 0.7,
             topic: 0.3,
             topic_share: 0.5,
@@ -101,6 +107,8 @@ pub struct Hit {
     pub title_coverage: f32,
     /// Whether the passage matches any non-topic concept at all.
     pub matched_informative: bool,
+    /// How many of the question's non-topic concepts the passage matches.
+    pub matched_concepts: usize,
     /// What hits are ordered by: coverage first, then BM25 and the heading.
     pub rank: f32,
 }
@@ -122,6 +130,17 @@ impl SearchResult {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the search index: {0}")]
 pub struct IndexError(#[from] tantivy::TantivyError);
+
+/// A question word kept for analysis.
+struct Word {
+    /// As typed, or the corpus word it was corrected to.
+    text: String,
+    stem: String,
+    /// 1, or less for a typo correction.
+    strength: f32,
+    /// Right after "what"/"which": what the question is about.
+    focus: bool,
+}
 
 /// A rule from the vocabulary, analyzed: `pattern` (stems) also finds `targets`.
 #[derive(Debug)]
@@ -277,11 +296,17 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
 
+        // Phrases lose their function words, as questions do, so "other treatment"
+        // still lines up with a question's "my other treatment".
         let mut rules = Vec::new();
-        let mut analyze_phrase = |phrase: &str, known: &mut HashSet<String>| {
-            let phrase = separate_numbers(phrase);
-            known.extend(tokens(&mut words, &phrase));
-            tokens(&mut stemmer, &phrase)
+        let mut analyze_phrase = |phrase: &str, known: &mut HashSet<String>| -> Vec<String> {
+            let phrase_words = tokens(&mut words, &separate_numbers(phrase));
+            known.extend(phrase_words.iter().cloned());
+            phrase_words
+                .iter()
+                .filter(|word| !is_stop_word(word))
+                .filter_map(|word| tokens(&mut stemmer, word).pop())
+                .collect()
         };
         for group in &synonyms.equivalent {
             let forms: Vec<Vec<String>> = group
@@ -299,7 +324,7 @@ impl SearchIndex {
                 rules.push(Rule {
                     pattern: pattern.clone(),
                     targets,
-                    strength: 1.0,
+                    strength: weights.equivalent,
                 });
             }
         }
@@ -396,12 +421,12 @@ impl SearchIndex {
     fn hit(&self, passage: usize, bm25: f32, best_bm25: f32, concepts: &[Concept]) -> Hit {
         let mut total = 0.0;
         let mut covered = 0.0;
-        let mut matched_informative = false;
+        let mut matched_concepts = 0;
         for concept in concepts.iter().filter(|c| !c.topic) {
             total += concept.weight;
             let strength = self.match_strength(concept, passage);
             if strength > 0.0 {
-                matched_informative = true;
+                matched_concepts += 1;
                 covered += concept.weight * strength;
             }
         }
@@ -410,9 +435,17 @@ impl SearchIndex {
         let title_coverage = if title.is_empty() {
             0.0
         } else {
+            // The heading is about what was asked: the informative concepts, or the
+            // topic itself when that is all the question names.
+            let asks_specific = concepts.iter().any(|c| !c.topic);
             let asked = title
                 .iter()
-                .filter(|stem| concepts.iter().any(|c| c.forms.iter().any(|f| f.stems.contains(stem))))
+                .filter(|stem| {
+                    concepts
+                        .iter()
+                        .filter(|c| !c.topic || !asks_specific)
+                        .any(|c| c.forms.iter().any(|f| f.stems.contains(stem)))
+                })
                 .count();
             asked as f32 / title.len() as f32
         };
@@ -424,7 +457,8 @@ impl SearchIndex {
             bm25,
             coverage,
             title_coverage,
-            matched_informative,
+            matched_informative: matched_concepts > 0,
+            matched_concepts,
             rank,
         }
     }
@@ -485,27 +519,43 @@ impl SearchIndex {
         let text = separate_numbers(question);
         let mut words = self.words.clone();
         let mut stemmer = self.stemmer.clone();
-        // (word as typed or corrected, its stem, the correction's strength)
-        let mut kept: Vec<(String, String, f32)> = Vec::new();
+        let mut kept: Vec<Word> = Vec::new();
+        // Raw words since the last "what"/"which"; the first kept word soon after one is the focus.
+        let mut since_wh: Option<usize> = None;
         for word in tokens(&mut words, &text) {
+            if matches!(word.as_str(), "what" | "which" | "whats") {
+                since_wh = Some(0);
+                continue;
+            }
+            let focus = since_wh.is_some_and(|n| n < 3);
+            since_wh = since_wh.map(|n| n + 1);
             if is_stop_word(&word) || self.ignore.contains(&word) {
                 continue;
             }
+            since_wh = None;
             let Some(stem) = tokens(&mut stemmer, &word).pop() else {
                 continue;
             };
-            if self.postings.contains_key(&stem) || self.is_rule_word(&stem) {
-                kept.push((word, stem, 1.0));
-            } else if let Some(fixed) = self.correct(&word) {
-                if is_stop_word(&fixed) {
-                    continue;
+            let known = self.postings.contains_key(&stem) || self.is_rule_word(&stem);
+            let fixed = if known { None } else { self.correct(&word) };
+            match fixed {
+                Some(fixed) if is_stop_word(&fixed) => {}
+                Some(fixed) => {
+                    if let Some(fixed_stem) = tokens(&mut stemmer, &fixed).pop() {
+                        kept.push(Word {
+                            text: fixed,
+                            stem: fixed_stem,
+                            strength: self.weights.fuzzy,
+                            focus,
+                        });
+                    }
                 }
-                let Some(fixed_stem) = tokens(&mut stemmer, &fixed).pop() else {
-                    continue;
-                };
-                kept.push((fixed, fixed_stem, self.weights.fuzzy));
-            } else {
-                kept.push((word, stem, 1.0));
+                None => kept.push(Word {
+                    text: word,
+                    stem,
+                    strength: 1.0,
+                    focus,
+                }),
             }
         }
         self.correct_short_words(&mut kept);
@@ -513,17 +563,16 @@ impl SearchIndex {
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
         while i < kept.len() {
-            let stems: Vec<&str> = kept[i..].iter().map(|(_, s, _)| s.as_str()).collect();
+            let stems: Vec<&str> = kept[i..].iter().map(|w| w.stem.as_str()).collect();
             let rule_len = self
                 .rules
                 .iter()
-                .find(|rule| {
-                    stems.starts_with(&rule.pattern.iter().map(String::as_str).collect::<Vec<_>>())
-                })
+                .find(|rule| rule.pattern.len() <= stems.len() && rule.pattern.iter().zip(&stems).all(|(p, s)| p == s))
                 .map_or(1, |rule| rule.pattern.len());
             let span = &kept[i..i + rule_len];
-            let pattern: Vec<String> = span.iter().map(|(_, s, _)| s.clone()).collect();
-            let strength = span.iter().map(|(_, _, s)| *s).fold(1.0, f32::min);
+            i += rule_len;
+            let pattern: Vec<String> = span.iter().map(|w| w.stem.clone()).collect();
+            let strength = span.iter().map(|w| w.strength).fold(1.0, f32::min);
             let mut forms = vec![Form {
                 stems: pattern.clone(),
                 strength,
@@ -538,16 +587,15 @@ impl SearchIndex {
                     }
                 }
             }
-            let text = span
-                .iter()
-                .map(|(w, _, _)| w.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            i += rule_len;
+            let text = span.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
             if concepts.iter().any(|c| c.text == text) {
                 continue;
             }
-            concepts.push(self.concept(text, forms));
+            let mut concept = self.concept(text, forms);
+            if span.iter().any(|w| w.focus) {
+                concept.weight *= self.weights.focus;
+            }
+            concepts.push(concept);
         }
         concepts
     }
@@ -559,7 +607,7 @@ impl SearchIndex {
         let mut any_docs: HashSet<u32> = HashSet::new();
         for form in &forms {
             let docs = self.form_docs(form);
-            if form.strength >= 1.0 {
+            if form.strength >= self.weights.equivalent {
                 exact_docs.extend(docs.iter().copied());
             }
             any_docs.extend(docs);
@@ -604,16 +652,16 @@ impl SearchIndex {
 
     /// Words too short to correct alone ("sid") are corrected when the fix
     /// completes a two-word phrase of the vocabulary with a neighbour ("sid effects").
-    fn correct_short_words(&self, kept: &mut [(String, String, f32)]) {
+    fn correct_short_words(&self, kept: &mut [Word]) {
         for i in 0..kept.len() {
-            let (word, stem, _) = &kept[i];
-            let len = word.chars().count();
-            if !(3..=4).contains(&len) || self.postings.contains_key(stem) || self.is_rule_word(stem) {
+            let word = &kept[i];
+            let len = word.text.chars().count();
+            if !(3..=4).contains(&len) || self.postings.contains_key(&word.stem) || self.is_rule_word(&word.stem) {
                 continue;
             }
-            let chars: Vec<char> = word.chars().collect();
-            let next = kept.get(i + 1).map(|(_, s, _)| s.as_str());
-            let previous = i.checked_sub(1).map(|p| kept[p].1.as_str());
+            let chars: Vec<char> = word.text.chars().collect();
+            let next = kept.get(i + 1).map(|w| w.stem.as_str());
+            let previous = i.checked_sub(1).map(|p| kept[p].stem.as_str());
             let fix = self.rules.iter().find_map(|rule| match rule.pattern.as_slice() {
                 [first, second] if Some(second.as_str()) == next => {
                     bounded_distance(&chars, first, 1).map(|_| first.clone())
@@ -624,7 +672,9 @@ impl SearchIndex {
                 _ => None,
             });
             if let Some(fixed) = fix {
-                kept[i] = (fixed.clone(), fixed, self.weights.fuzzy);
+                kept[i].text = fixed.clone();
+                kept[i].stem = fixed;
+                kept[i].strength = self.weights.fuzzy;
             }
         }
     }
@@ -711,27 +761,27 @@ const STOP_WORDS: &[&str] = &[
     "btw", "but", "by", "can", "cause", "certain", "certainly", "could", "couldn", "couple",
     "curious", "d", "day", "days", "dear", "definitely", "did", "didn", "do", "does", "doesn",
     "doing", "don", "down", "during", "each", "either", "else", "enough", "etc", "even", "ever",
-    "every", "everybody", "everyone", "exactly", "explain", "few", "first", "folks", "for",
-    "friends", "from", "further", "gave", "genuinely", "get", "gets", "getting", "give", "given",
-    "gives", "go", "goes", "going", "gonna", "got", "gotten", "guess", "guys", "had", "hadn",
-    "hardly", "has", "hasn", "have", "haven", "having", "he", "hear", "heard", "hello", "help",
-    "her", "here", "hers", "herself", "hey", "hi", "him", "himself", "his", "honest", "honestly",
-    "hope", "hoping", "how", "however", "i", "if", "im", "in", "into", "is", "isn", "it", "its",
-    "itself", "just", "keep", "keeps", "kept", "kind", "kinda", "know", "knows", "lately", "let",
-    "like", "ll", "lol", "look", "looking", "looks", "lot", "lots", "m", "made", "make", "makes",
-    "making", "maybe", "me", "mean", "meant", "mention", "mentioned", "mentioning", "mentions",
-    "might", "mine", "month", "months", "more", "most", "mostly", "much", "must", "mustn", "my",
-    "myself", "need", "needs", "no", "nor", "not", "now", "o", "of", "off", "often", "oh", "ok",
-    "okay", "on", "once", "one", "only", "or", "other", "others", "our", "ours", "ourselves",
-    "out", "over", "own", "per", "place", "please", "pls", "plz", "pretty", "probably", "proper",
-    "properly", "put", "quite", "rather", "re", "read", "reading", "really", "recently", "s",
-    "said", "same", "saw", "say", "says", "see", "seeing", "seem", "seems", "seen", "shan", "she",
-    "should", "shouldn", "since", "so", "some", "somebody", "someone", "something", "sort",
-    "sound", "sounding", "sounds", "still", "stuff", "such", "supposed", "sure", "t", "take",
-    "taken", "takes", "taking", "tbh", "tell", "than", "thank", "thanks", "that", "thats", "the",
-    "their", "theirs", "them", "themselves", "then", "there", "these", "they", "thing", "things",
-    "think", "this", "those", "though", "through", "thx", "to", "today", "tonight", "too", "took",
-    "totally", "u", "under", "until", "up", "ur", "us", "ve", "very", "via", "wanna", "want",
+    "every", "exactly", "explain", "few", "first", "folks", "for", "friends", "from", "further",
+    "gave", "genuinely", "get", "gets", "getting", "give", "given", "gives", "go", "goes", "going",
+    "gonna", "got", "gotten", "guess", "guys", "had", "hadn", "hardly", "has", "hasn", "have",
+    "haven", "having", "he", "hear", "heard", "hello", "help", "her", "here", "hers", "herself",
+    "hey", "hi", "him", "himself", "his", "honest", "honestly", "hope", "hoping", "how", "however",
+    "i", "if", "im", "in", "into", "is", "isn", "it", "its", "itself", "just", "keep", "keeps",
+    "kept", "kind", "kinda", "know", "knows", "lately", "let", "like", "ll", "lol", "look",
+    "looking", "looks", "lot", "lots", "m", "made", "make", "makes", "making", "maybe", "me",
+    "mean", "meant", "mention", "mentioned", "mentioning", "mentions", "might", "mine", "month",
+    "months", "more", "most", "mostly", "much", "must", "mustn", "my", "myself", "need", "needs",
+    "no", "nor", "not", "now", "o", "of", "off", "often", "oh", "ok", "okay", "on", "once", "one",
+    "only", "or", "other", "others", "our", "ours", "ourselves", "out", "over", "own", "per",
+    "place", "please", "pls", "plz", "pretty", "probably", "proper", "properly", "put", "quite",
+    "rather", "re", "read", "reading", "really", "recently", "s", "said", "saw", "say", "says",
+    "see", "seeing", "seem", "seems", "seen", "shan", "she", "should", "shouldn", "since", "so",
+    "some", "somebody", "someone", "something", "sort", "sound", "sounding", "sounds", "still",
+    "stuff", "such", "supposed", "sure", "t", "take", "taken", "takes", "taking", "tbh", "tell",
+    "than", "thank", "thanks", "that", "thats", "the", "their", "theirs", "them", "themselves",
+    "then", "there", "these", "they", "thing", "things", "think", "this", "those", "though",
+    "through", "thx", "to", "today", "tonight", "too", "took", "totally", "u", "under", "until",
+    "up", "ur", "us", "use", "used", "uses", "using", "ve", "very", "via", "wanna", "want",
     "wanted", "wants", "was", "wasn", "way", "we", "week", "weeks", "well", "were", "weren",
     "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "why", "will",
     "with", "within", "without", "won", "wondering", "would", "wouldn", "y", "yeah", "year",
