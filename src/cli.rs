@@ -6,14 +6,18 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::answer::{Answer, Engine};
+use crate::answer::{Answer, Engine, Reason};
+use crate::bot::Token;
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::eval;
+use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
+use crate::review::{self, ExportFormat, NewEntry, ReviewLog, ReviewSettings, Source, Status, StatusFilter};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,6 +59,9 @@ pub enum Command {
         /// Also print how the question was analyzed and how passages scored.
         #[arg(long)]
         explain: bool,
+        /// Record questions the bot could not answer in the review log, as the bot does.
+        #[arg(long)]
+        record: bool,
     },
     /// Load the config and the knowledge base, and report files, passages and problems.
     Check,
@@ -71,6 +78,52 @@ pub enum Command {
         #[arg(long, value_name = "PCT")]
         min_overall: Option<f64>,
     },
+    /// Run the Discord bot. Needs DISCORD_TOKEN in the environment.
+    ///
+    /// SIGHUP reloads the knowledge base; SIGTERM or Ctrl-C stops the bot.
+    Serve,
+    /// Review the questions the bot could not answer.
+    #[command(subcommand)]
+    Unanswered(UnansweredCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnansweredCommand {
+    /// List questions, grouped by wording, newest first.
+    List {
+        /// open, resolved, dismissed or all
+        #[arg(long, default_value = "open")]
+        status: StatusFilter,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print a JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a question (and the open questions worded the same) resolved.
+    Resolve {
+        id: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark a question (and the open questions worded the same) dismissed.
+    Dismiss {
+        id: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write every question as CSV or JSON lines.
+    Export {
+        /// csv or jsonl
+        #[arg(long, default_value = "csv")]
+        format: ExportFormat,
+        /// open, resolved, dismissed or all
+        #[arg(long, default_value = "all")]
+        status: StatusFilter,
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -80,13 +133,21 @@ pub fn run(cli: Cli) -> ExitCode {
             question,
             json,
             explain,
-        } => load(&cli).and_then(|(_, engine)| ask(&engine, question, *json, *explain)),
+            record,
+        } => load(&cli).and_then(|(config, engine)| {
+            let review = if *record { Some(open_review(&config)?) } else { None };
+            ask(&engine, question, *json, *explain, review.as_ref())
+        }),
         Command::Check => check(&cli),
         Command::Eval {
             file,
             json,
             min_overall,
         } => load(&cli).and_then(|(_, engine)| eval::run(&engine, file, *json, *min_overall)),
+        Command::Serve => serve(&cli),
+        Command::Unanswered(command) => {
+            load_config(cli.config.as_deref()).and_then(|config| unanswered(&config, command))
+        }
     };
     match result {
         Ok(code) => code,
@@ -129,11 +190,15 @@ fn ask(
     question: &[String],
     json: bool,
     explain: bool,
+    review: Option<&ReviewLog>,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer_one = |question: &str, out: &mut dyn Write| -> std::io::Result<()> {
         let answer = engine.answer(question);
+        if let Some(review) = review {
+            record_unanswered(review, question, &answer);
+        }
         if explain {
             write_explanation(engine, question, out)?;
         }
@@ -237,5 +302,167 @@ pub fn is_correct(answer: &Answer, expect: &[String]) -> bool {
         (Answer::Found { passage, .. }, false) => expect.iter().any(|id| *id == passage.id),
         (Answer::Unanswered { .. }, true) => true,
         _ => false,
+    }
+}
+
+/// Records an abstention the way the bot does, so `ask --record` can seed the review log.
+fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
+    let reason = match answer.reason() {
+        Some(Reason::NoMatch) => review::Reason::NoMatch,
+        Some(Reason::LowConfidence) => review::Reason::LowConfidence,
+        Some(Reason::Urgent) => review::Reason::Urgent,
+        Some(Reason::Empty) => return,
+        None => review::Reason::Answered,
+    };
+    let entry = NewEntry {
+        question,
+        reason,
+        passage_id: answer.passage().map(|p| p.id.as_str()),
+        score: answer.score(),
+        source: Source::Cli,
+        guild_id: None,
+        channel_id: None,
+        user_id: None,
+    };
+    if let Err(err) = review.record(&entry) {
+        tracing::error!(error = %err, "could not record the question");
+    }
+}
+
+/// Opens the review log named in the config; every failure names the file.
+pub fn open_review(config: &Config) -> anyhow::Result<ReviewLog> {
+    let settings = ReviewSettings {
+        store_user_ids: config.review.store_user_ids,
+        question_max_len: config.discord.question_max_len,
+        retention_days: config.review.retention_days,
+    };
+    Ok(ReviewLog::open(&config.review.database, settings)?)
+}
+
+fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<ExitCode> {
+    let review = open_review(config)?;
+    match command {
+        UnansweredCommand::List { status, limit, json } => {
+            let groups = review.list(*status, *limit)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&groups)?);
+            } else if groups.is_empty() {
+                println!("No questions to review.");
+            } else {
+                print!("{}", review::render_groups_text(&groups));
+            }
+        }
+        UnansweredCommand::Resolve { id, note } => set_status(&review, *id, Status::Resolved, note.as_deref())?,
+        UnansweredCommand::Dismiss { id, note } => set_status(&review, *id, Status::Dismissed, note.as_deref())?,
+        UnansweredCommand::Export { format, status, output } => {
+            let count = match output {
+                Some(path) => {
+                    let mut file = std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    let count = review.export(*status, *format, &mut file)?;
+                    file.sync_all()
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    count
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut out = stdout.lock();
+                    let count = review.export(*status, *format, &mut out)?;
+                    out.flush()?;
+                    count
+                }
+            };
+            eprintln!("exported {count} questions");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_status(review: &ReviewLog, id: i64, status: Status, note: Option<&str>) -> anyhow::Result<()> {
+    let by = std::env::var("USER").map_or_else(|_| "cli".to_string(), |user| format!("cli:{user}"));
+    match review.update_status(id, status, &by, note)? {
+        Some(rows) => {
+            println!("#{id} marked {status} ({rows} question(s) with the same wording)");
+            Ok(())
+        }
+        None => anyhow::bail!("no question with id {id} in {}", review.path().display()),
+    }
+}
+
+fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let Some(token) = Token::from_env() else {
+        eprintln!("error: DISCORD_TOKEN is not set; export DISCORD_TOKEN=<your bot token> (Developer Portal → your application → Bot)");
+        return Ok(ExitCode::from(2));
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        // Until a SIGHUP listener exists, SIGHUP would kill the process; tokio keeps
+        // its handler installed once any listener has been registered.
+        #[cfg(unix)]
+        let early_hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
+
+        let config = load_config(cli.config.as_deref())?;
+        let (dir, answer, safety) = (
+            config.knowledge.dir.clone(),
+            config.answer.clone(),
+            config.safety.clone(),
+        );
+        let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, &answer, &safety))
+            .await?
+            .with_context(|| format!("cannot load the knowledge base from {}", config.knowledge.dir.display()))?;
+        let live = Arc::new(LiveEngine::new(
+            engine,
+            config.knowledge.dir.clone(),
+            config.answer.clone(),
+            config.safety.clone(),
+        ));
+        spawn_sighup_reloader(Arc::clone(&live)).context("cannot listen for SIGHUP")?;
+        #[cfg(unix)]
+        drop(early_hangup);
+        if config.knowledge.watch {
+            spawn_watcher(Arc::clone(&live), std::time::Duration::from_secs(1))?;
+        }
+        let review_config = config.clone();
+        let review = tokio::task::spawn_blocking(move || open_review(&review_config)).await??;
+        tracing::info!(
+            passages = live.current().passages().len(),
+            version = live.current().version(),
+            database = %review.path().display(),
+            "starting"
+        );
+        if let Err(err) = crate::bot::serve(config, token, live, review, shutdown_signal()).await {
+            eprintln!("error: {err:#}");
+            return Ok(ExitCode::from(1));
+        }
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; Ctrl-C still stops the bot");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }

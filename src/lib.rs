@@ -18,10 +18,12 @@
 //! Everything but the command line is synchronous and knows nothing of Discord.
 
 pub mod answer;
+pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod knowledge;
+pub mod reload;
 pub mod reply;
 pub mod review;
 pub mod search;

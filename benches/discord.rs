@@ -1,0 +1,229 @@
+//! The Discord adapter under load, through the fake Discord in `tests/support`:
+//!
+//! 1. latency from dispatching an `/ask` INTERACTION_CREATE to the callback
+//!    POST arriving (loopback), one interaction at a time;
+//! 2. the process RSS after 1000 questions.
+//!
+//! Run with `cargo bench --bench discord`. Plain output, no harness: the
+//! figures are end-to-end wall-clock times, not micro-benchmarks.
+//!
+//! The RSS is the whole process's, so it includes the fake Discord, which
+//! keeps every message the bot created; the bot's share is the growth from
+//! before it started.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ldnbot::answer::Engine;
+use ldnbot::bot::{self, Token};
+use ldnbot::config::Config;
+use ldnbot::reload::LiveEngine;
+use ldnbot::review::{ReviewLog, ReviewSettings};
+use serde_json::json;
+
+use support::{opt_str, slash_command, FakeDiscord, Member, APP_ID, GUILD_ID};
+
+const LATENCY_QUESTIONS: usize = 200;
+const RSS_QUESTIONS: usize = 1000;
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Members' questions the knowledge base answers, and a few it does not
+/// (those are written to the review log before the reply).
+const QUESTIONS: &[&str] = &[
+    "What are the side effects of LDN?",
+    "What is LDN?",
+    "How does low dose naltrexone work?",
+    "What is rheumatoid arthritis?",
+    "Is there research on LDN for RA?",
+    "How do I decide whether to try LDN?",
+    "What dose of naltrexone is low dose?",
+    "Can LDN cause vivid dreams?",
+];
+const OFF_TOPIC: &[&str] = &[
+    "How do I bake sourdough bread?",
+    "Is LDN safe for children?",
+];
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("discord bench: cannot start tokio: {error}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(error) = runtime.block_on(run()) {
+        eprintln!("discord bench failed: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir()?;
+    let mut config = Config::defaults();
+    config.knowledge.dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    config.review.database = dir.path().join("review.sqlite3");
+    config.discord.api_proxy = Some(fake.api_proxy());
+    config.discord.guild_ids = vec![GUILD_ID];
+    // One member asks everything here; no limit.
+    config.discord.cooldown_seconds = 0;
+
+    let rss_before = rss_kib();
+    let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)?;
+    let live = Arc::new(LiveEngine::new(
+        engine,
+        config.knowledge.dir.clone(),
+        config.answer.clone(),
+        config.safety.clone(),
+    ));
+    let review = ReviewLog::open(
+        &config.review.database,
+        ReviewSettings {
+            store_user_ids: false,
+            question_max_len: config.discord.question_max_len,
+            retention_days: config.review.retention_days,
+        },
+    )?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(bot::serve(
+        config,
+        Token::new("bench-token"),
+        live,
+        review,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let route = format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
+    fake.wait_for_request(WAIT, |r| r.is("PUT", &route))
+        .await
+        .ok_or_else(|| anyhow::anyhow!("the bot never registered its commands"))?;
+    let rss_started = rss_kib();
+
+    let mut next_id: u64 = 10_000;
+    // Warm up connections and caches.
+    for question in QUESTIONS {
+        ask(&fake, &mut next_id, question).await?;
+    }
+
+    let mut latencies = Vec::with_capacity(LATENCY_QUESTIONS);
+    for i in 0..LATENCY_QUESTIONS {
+        latencies.push(ask(&fake, &mut next_id, QUESTIONS[i % QUESTIONS.len()]).await?);
+    }
+    report("answered /ask", &mut latencies);
+
+    let mut abstentions = Vec::new();
+    for i in 0..40 {
+        abstentions.push(ask(&fake, &mut next_id, OFF_TOPIC[i % OFF_TOPIC.len()]).await?);
+    }
+    report("abstaining /ask (review log write first)", &mut abstentions);
+
+    let started = Instant::now();
+    for i in 0..RSS_QUESTIONS {
+        let question = if i % 10 == 9 {
+            OFF_TOPIC[i % OFF_TOPIC.len()]
+        } else {
+            QUESTIONS[i % QUESTIONS.len()]
+        };
+        ask(&fake, &mut next_id, question).await?;
+        if i % 100 == 99 {
+            // The fake's request log is test bookkeeping, not the bot's memory.
+            fake.clear_requests();
+        }
+    }
+    let elapsed = started.elapsed();
+    let rss_after = rss_kib();
+    println!(
+        "discord bench: {RSS_QUESTIONS} questions (10% abstaining) one at a time in {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "discord bench: VmRSS (whole process, fake Discord included): before the bot {}, bot started {}, after {} more questions {}",
+        mib(rss_before),
+        mib(rss_started),
+        RSS_QUESTIONS + LATENCY_QUESTIONS + 40,
+        mib(rss_after)
+    );
+    println!(
+        "discord bench: growth since the bot started: {}",
+        mib(rss_after.zip(rss_started).map(|(a, b)| a.saturating_sub(b)))
+    );
+
+    let stopping = Instant::now();
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), serving).await???;
+    println!(
+        "discord bench: shutdown took {:.0} ms",
+        stopping.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// Dispatches one `/ask` and returns the time until its callback arrived.
+async fn ask(fake: &FakeDiscord, next_id: &mut u64, question: &str) -> anyhow::Result<Duration> {
+    *next_id += 1;
+    let id = *next_id;
+    let start_index = fake.request_count();
+    let event = slash_command(
+        id,
+        "ask",
+        json!([opt_str("question", question)]),
+        Member::plain(42),
+    );
+    let sent = Instant::now();
+    fake.dispatch("INTERACTION_CREATE", event).await;
+    let callback = fake
+        .wait_for_request_since(start_index, WAIT, |r| {
+            r.is_interaction_callback() && r.interaction_id() == Some(id)
+        })
+        .await
+        .ok_or_else(|| anyhow::anyhow!("no callback for {question:?}"))?;
+    anyhow::ensure!(
+        callback.status == 204,
+        "callback rejected: {}",
+        callback.response
+    );
+    Ok(callback.at.saturating_duration_since(sent))
+}
+
+fn report(what: &str, latencies: &mut [Duration]) {
+    latencies.sort();
+    let at = |q: f64| {
+        let index = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies
+            .get(index)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "discord bench: {what}: dispatch → callback over {} questions: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+/// VmRSS of this process in KiB, from /proc/self/status (Linux only).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or_else(
+        || "unknown".to_string(),
+        |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
+    )
+}

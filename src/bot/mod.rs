@@ -1,0 +1,352 @@
+//! The Discord adapter: poise commands and serenity events over the answer engine.
+//!
+//! - [`commands`]: /ask (with autocomplete), /topics, the "Answer with ldnbot" context menu;
+//! - [`events`]: mentions, DMs, feedback button clicks, connection state;
+//! - [`moderation`]: /unanswered and /stats; [`admin`]: /reload; [`checks`]: who may use them;
+//! - [`questions`]: what every question goes through; [`embed`]: answers as embeds;
+//! - [`cooldown`]: the per-member question limit; [`feedback`]: the buttons' [`Feedback`] sink.
+//!
+//! Every message the bot sends allows no mentions ([`embed::no_pings`]), set
+//! in poise's options and on everything sent outside poise.
+
+pub mod admin;
+pub mod checks;
+pub mod commands;
+pub mod cooldown;
+pub mod embed;
+pub mod events;
+pub mod feedback;
+pub mod moderation;
+pub mod questions;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poise::serenity_prelude::{ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
+
+use crate::config::{Config, DiscordConfig};
+use crate::reload::LiveEngine;
+use crate::review::{now_unix, ReviewLog};
+
+pub use cooldown::Cooldowns;
+pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback, Verdict};
+
+/// The bot token. Only `expose` reveals it; `Debug` and `Display` never do.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Reads `DISCORD_TOKEN`; `None` when it is unset or blank.
+    pub fn from_env() -> Option<Token> {
+        std::env::var("DISCORD_TOKEN")
+            .ok()
+            .map(|token| token.trim().to_string())
+            .filter(|token| !token.is_empty())
+            .map(Token)
+    }
+
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// What every command and event handler shares.
+pub struct Data {
+    pub live: Arc<LiveEngine>,
+    pub discord: DiscordConfig,
+    pub review: ReviewLog,
+    pub cooldowns: Cooldowns,
+    pub feedback: Arc<dyn Feedback>,
+}
+
+impl Data {
+    pub fn new(live: Arc<LiveEngine>, discord: DiscordConfig, review: ReviewLog) -> Data {
+        Data {
+            cooldowns: Cooldowns::new(
+                discord.cooldown_questions,
+                Duration::from_secs(discord.cooldown_seconds),
+            ),
+            feedback: Arc::new(ReviewFeedback::new(review.clone())),
+            live,
+            discord,
+            review,
+        }
+    }
+}
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// Said when something failed; the details go to the log, not to the member.
+pub const SOMETHING_WENT_WRONG: &str = "Sorry, something went wrong. Please try again in a moment.";
+
+/// How long shutdown waits for the shards to close before returning anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// How often rows past `review.retention_days` are deleted (also at start-up,
+/// by [`ReviewLog::open`]).
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Messages in servers that mention the bot and DMs carry their content
+/// without the privileged MESSAGE_CONTENT intent, so none is needed.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES
+}
+
+/// Runs the bot until `shutdown` completes, then stops the shards and returns.
+pub async fn serve(
+    config: Config,
+    token: Token,
+    live: Arc<LiveEngine>,
+    review: ReviewLog,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let discord = config.discord;
+    let http = build_http(&token, discord.api_proxy.as_deref());
+    let data = Data::new(live, discord, review.clone());
+    let framework = poise::Framework::builder()
+        .options(framework_options())
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                register_commands(&ctx.http, &framework.options().commands, &data.discord).await;
+                Ok(data)
+            })
+        })
+        .build();
+    let mut client = ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await
+        .context("cannot set up the Discord client")?;
+    let shard_manager = client.shard_manager.clone();
+    let retention = tokio::spawn(purge_daily(review));
+    let mut running = tokio::spawn(async move { client.start().await });
+
+    let outcome = tokio::select! {
+        () = shutdown => {
+            tracing::info!("shutting down: closing the Discord connection");
+            if tokio::time::timeout(SHUTDOWN_GRACE, shard_manager.shutdown_all()).await.is_err() {
+                tracing::warn!("the shards did not stop in time");
+            }
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut running).await.is_err() {
+                running.abort();
+            }
+            Ok(())
+        }
+        joined = &mut running => match joined {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(error).context("the Discord connection failed"),
+            Err(error) => Err(anyhow::anyhow!("the Discord client stopped unexpectedly: {error}")),
+        },
+    };
+    retention.abort();
+    outcome
+}
+
+/// REST goes to `api_proxy` when set; the proxy then owns rate limits, and
+/// serenity's own limiter must be off because it ignores the proxy.
+fn build_http(token: &Token, api_proxy: Option<&str>) -> Http {
+    let builder = HttpBuilder::new(token.expose()).default_allowed_mentions(embed::no_pings());
+    match api_proxy {
+        Some(proxy) => builder
+            .proxy(proxy.trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
+        None => builder.build(),
+    }
+}
+
+/// Every command, with poise's options set for a bot that never pings and has
+/// no prefix commands.
+pub fn framework_options() -> poise::FrameworkOptions<Data, Error> {
+    poise::FrameworkOptions {
+        commands: vec![
+            commands::ask(),
+            commands::topics(),
+            commands::answer_message(),
+            moderation::unanswered(),
+            moderation::stats(),
+            admin::reload(),
+        ],
+        on_error: |error| Box::pin(on_error(error)),
+        event_handler: |framework, event| Box::pin(events::handle(framework, event)),
+        allowed_mentions: Some(embed::no_pings()),
+        // Mentions are questions, not commands.
+        prefix_options: poise::PrefixFrameworkOptions {
+            mention_as_prefix: false,
+            ignore_bots: true,
+            ..Default::default()
+        },
+        // The N-per-window limit is ours (`cooldown`); no owner-only commands.
+        manual_cooldowns: true,
+        initialize_owners: false,
+        ..Default::default()
+    }
+}
+
+/// The commands as registered: poise's definitions, with the question
+/// option's `max_length` set from the config (`#[max_length]` takes only a literal).
+pub fn application_commands(
+    commands: &[poise::Command<Data, Error>],
+    question_max_len: usize,
+) -> Result<Vec<serde_json::Value>, serde_json::Error> {
+    poise::builtins::create_application_commands(commands)
+        .iter()
+        .map(|command| {
+            let mut json = serde_json::to_value(command)?;
+            if json["name"] == "ask" {
+                if let Some(options) = json["options"].as_array_mut() {
+                    for option in options {
+                        if option["name"] == commands::QUESTION_OPTION {
+                            option["max_length"] = serde_json::json!(question_max_len);
+                        }
+                    }
+                }
+            }
+            Ok(json)
+        })
+        .collect()
+}
+
+/// Registers the commands in each configured guild (instant), or globally
+/// (can take a while to show) when none is configured. A failure is logged:
+/// the bot still answers mentions and DMs, and commands registered before work.
+async fn register_commands(
+    http: &Http,
+    commands: &[poise::Command<Data, Error>],
+    discord: &DiscordConfig,
+) {
+    let definitions = match application_commands(commands, discord.question_max_len) {
+        Ok(definitions) => definitions,
+        Err(error) => {
+            tracing::error!(%error, "cannot build the command definitions");
+            return;
+        }
+    };
+    let guilds: Vec<GuildId> = discord
+        .guild_ids
+        .iter()
+        .filter(|&&id| id != 0)
+        .map(|&id| GuildId::new(id))
+        .collect();
+    if guilds.is_empty() {
+        match http.create_global_commands(&definitions).await {
+            Ok(registered) => tracing::info!(
+                commands = registered.len(),
+                "registered the commands globally"
+            ),
+            Err(error) => tracing::error!(%error, "cannot register the commands globally"),
+        }
+        return;
+    }
+    for guild in guilds {
+        match http.create_guild_commands(guild, &definitions).await {
+            Ok(registered) => tracing::info!(
+                guild = guild.get(),
+                commands = registered.len(),
+                "registered the commands"
+            ),
+            Err(error) => {
+                tracing::error!(guild = guild.get(), %error, "cannot register the commands")
+            }
+        }
+    }
+}
+
+/// The one error handler: logs the error and answers politely, so that no
+/// interaction is left without a reply.
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    use poise::FrameworkError as E;
+    match error {
+        E::Setup { error, .. } => tracing::error!(error = format!("{error:#}"), "setup failed"),
+        E::Command { error, ctx, .. } => {
+            tracing::error!(
+                command = %ctx.command().qualified_name,
+                error = format!("{error:#}"),
+                "command failed"
+            );
+            apologise(ctx).await;
+        }
+        E::CommandPanic { payload, ctx, .. } => {
+            tracing::error!(
+                command = %ctx.command().qualified_name,
+                payload = payload.as_deref().unwrap_or("(no message)"),
+                "command panicked"
+            );
+            apologise(ctx).await;
+        }
+        E::ArgumentParse { error, ctx, .. } => {
+            tracing::warn!(
+                command = %ctx.command().qualified_name,
+                %error,
+                "could not read the command's options"
+            );
+            reply_ephemeral(ctx, "Sorry, I couldn't read that command's options.").await;
+        }
+        // The check already told the member; nothing more to say.
+        E::CommandCheckFailed { error: None, .. } => {}
+        E::CommandCheckFailed {
+            error: Some(error),
+            ctx,
+            ..
+        } => {
+            tracing::error!(error = format!("{error:#}"), "permission check failed");
+            apologise(ctx).await;
+        }
+        E::GuildOnly { ctx, .. } => {
+            reply_ephemeral(ctx, "This command only works in a server.").await;
+        }
+        E::EventHandler { error, event, .. } => tracing::error!(
+            event = event.snake_case_name(),
+            error = format!("{error:#}"),
+            "event handler failed"
+        ),
+        E::UnknownInteraction { interaction, .. } => tracing::warn!(
+            command = %interaction.data.name,
+            "an interaction for a command this bot does not have"
+        ),
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::error!(%error, "error while handling an error");
+            }
+        }
+    }
+}
+
+async fn apologise(ctx: Context<'_>) {
+    reply_ephemeral(ctx, SOMETHING_WENT_WRONG).await;
+}
+
+async fn reply_ephemeral(ctx: Context<'_>, text: &str) {
+    if let Err(error) = ctx.send(embed::text_reply(text, true)).await {
+        tracing::warn!(%error, "could not send the error reply");
+    }
+}
+
+/// Deletes review items past retention once a day.
+async fn purge_daily(review: ReviewLog) {
+    let mut every_day = tokio::time::interval(RETENTION_EVERY);
+    every_day.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now, and opening the log has just purged.
+    every_day.tick().await;
+    loop {
+        every_day.tick().await;
+        let review = review.clone();
+        match tokio::task::spawn_blocking(move || review.purge_expired(now_unix())).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "retention purge failed"),
+            Err(error) => tracing::error!(%error, "retention purge stopped unexpectedly"),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The `ldnbot` binary, run as a person or a script would.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::engine::{data, knowledge_dir};
+
+fn ldnbot() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ldnbot"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("LDNBOT_CONFIG")
+        .env_remove("DISCORD_TOKEN")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A config file in `dir` pointing at `knowledge`, with `extra` appended.
+fn write_config(dir: &Path, knowledge: &Path, extra: &str) -> std::path::PathBuf {
+    let path = dir.join("ldnbot.toml");
+    let config = format!(
+        "[knowledge]\ndir = {:?}\n[review]\ndatabase = {:?}\n{extra}",
+        knowledge,
+        dir.join("review.sqlite3")
+    );
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+#[test]
+fn ask_prints_the_passage_and_the_disclaimer() {
+    let output = ldnbot().args(["ask", "What are the side effects of LDN?"]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Balancing Risks and Benefits"), "{stdout}");
+    assert!(stdout.contains("insomnia, vivid dreams"), "{stdout}");
+    assert!(stdout.contains("not medical advice"), "{stdout}");
+}
+
+#[test]
+fn ask_says_so_when_not_covered() {
+    let output = ldnbot().args(["ask", "Who painted the Mona Lisa?"]).output().unwrap();
+    assert!(output.status.success());
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("doesn't cover"), "{stdout}");
+    assert!(stdout.contains("not medical advice"), "{stdout}");
+}
+
+#[test]
+fn ask_json_has_the_documented_fields() {
+    let output = ldnbot().args(["ask", "--json", "What are the side effects of LDN?"]).output().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "question", "answered", "passage", "section", "article", "passage_id", "score", "reason",
+        "alternatives", "disclaimer",
+    ] {
+        assert!(value.get(key).is_some(), "missing {key} in {value}");
+    }
+    assert_eq!(value["answered"], true);
+    assert_eq!(value["section"], "Considerations and Caveats › Balancing Risks and Benefits");
+    assert!(value["reason"].is_null());
+    let alternative = &value["alternatives"][0];
+    assert!(alternative["passage_id"].is_string() && alternative["section"].is_string() && alternative["score"].is_number());
+}
+
+#[test]
+fn stdin_gives_one_json_line_per_input_line_blank_ones_included() {
+    let output = run_with_stdin(
+        {
+            let mut command = ldnbot();
+            command.args(["ask", "--json"]);
+            command
+        },
+        "What is LDN?\n\n   \nI overdosed on LDN\nqwertyuiop\n",
+    );
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["answered"], true);
+    assert_eq!(lines[1]["reason"], "empty");
+    assert_eq!(lines[2]["reason"], "empty");
+    assert_eq!(lines[3]["reason"], "urgent");
+    assert!(lines[3]["notice"].as_str().unwrap().contains("emergency"));
+    assert_eq!(lines[4]["answered"], false);
+    assert!(lines.iter().all(|line| line["disclaimer"].as_str().is_some_and(|d| !d.is_empty())));
+}
+
+#[test]
+fn every_naughty_string_is_a_valid_json_answer() {
+    let raw = std::fs::read_to_string(data("blns.json")).unwrap();
+    let strings: Vec<String> = serde_json::from_str(&raw).unwrap();
+    // One per line: a string's own newlines would split it into several questions.
+    let input: Vec<String> = strings.iter().map(|s| s.replace(['\n', '\r'], " ")).collect();
+    let output = run_with_stdin(
+        {
+            let mut command = ldnbot();
+            command.args(["ask", "--json"]);
+            command
+        },
+        &(input.join("\n") + "\n"),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), input.len());
+    for line in lines {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(value["answered"].is_boolean());
+    }
+}
+
+#[test]
+fn check_reports_files_passages_and_version() {
+    let output = ldnbot().arg("check").output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("ldn-rheumatoid-arthritis.md (11 passages)"), "{stdout}");
+    assert!(stdout.contains("passages: 11"), "{stdout}");
+    assert!(stdout.contains("version: "), "{stdout}");
+}
+
+#[test]
+fn check_fails_on_a_broken_knowledge_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = dir.path().join("knowledge");
+    std::fs::create_dir(&knowledge).unwrap();
+    std::fs::write(knowledge.join("bad.md"), "+++\ntitle = [\n+++\n## A\n\ntext\n").unwrap();
+    let config = write_config(dir.path(), &knowledge, "");
+    let output = ldnbot().arg("--config").arg(&config).arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("bad.md"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_config_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &knowledge_dir(), "[answer]\nthreshhold = 0.4\n");
+    let output = ldnbot().arg("check").env("LDNBOT_CONFIG", &config).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("threshhold"), "{stderr}");
+    assert!(stderr.contains("ldnbot.toml"), "{stderr}");
+}
+
+#[test]
+fn help_exists_for_every_subcommand() {
+    for sub in ["ask", "check", "eval", "serve", "unanswered"] {
+        let output = ldnbot().args([sub, "--help"]).output().unwrap();
+        assert!(output.status.success(), "{sub} --help");
+        assert!(text(&output.stdout).contains("Usage"), "{sub}");
+    }
+}
+
+#[test]
+fn eval_prints_misses_and_the_summary_and_honours_min_overall() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("questions.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"q\": \"What are the side effects of LDN?\", \"expect\": [\"ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits\"]}\n",
+            "{\"q\": \"What are the side effects of LDN?\", \"expect\": [\"ldn-rheumatoid-arthritis/conclusion\"]}\n",
+            "{\"q\": \"Who painted the Mona Lisa?\", \"expect\": []}\n",
+            "\n",
+        ),
+    )
+    .unwrap();
+    let output = ldnbot().arg("eval").arg(&file).output().unwrap();
+    assert!(output.status.success());
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("MISS"), "{stdout}");
+    assert!(
+        stdout.contains("in-scope strict 1/2 lenient 1/2 · out-of-scope abstained 1/1 · overall 66.7%"),
+        "{stdout}"
+    );
+    let output = ldnbot().arg("eval").arg(&file).args(["--min-overall", "90"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = ldnbot().arg("eval").arg(&file).args(["--json"]).output().unwrap();
+    let last = text(&output.stdout).lines().last().unwrap().to_string();
+    let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(summary["strict"], 1);
+    assert_eq!(summary["abstained"], 1);
+}
+
+#[test]
+fn serve_without_a_token_exits_2_with_one_line() {
+    let output = ldnbot().arg("serve").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("DISCORD_TOKEN"), "{stderr}");
+}

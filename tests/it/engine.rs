@@ -1,0 +1,251 @@
+//! The answer engine through its public API, on the bundled knowledge base.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ldnbot::answer::{Answer, Engine, Reason};
+use ldnbot::config::{AnswerConfig, SafetyConfig};
+use ldnbot::eval;
+use ldnbot::knowledge::Knowledge;
+
+pub fn knowledge_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// Built once: every test here only reads it.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::load(&knowledge_dir(), &AnswerConfig::default(), &SafetyConfig::default())
+            .expect("the bundled knowledge base loads")
+    })
+}
+
+const RISKS: &str = "ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits";
+const MECHANISM: &str = "ldn-rheumatoid-arthritis/the-mechanism-of-action";
+const LDN: &str = "ldn-rheumatoid-arthritis/what-is-low-dose-naltrexone-ldn";
+const RA: &str = "ldn-rheumatoid-arthritis/what-is-rheumatoid-arthritis";
+
+fn found_id(question: &str) -> Option<String> {
+    match engine().answer(question) {
+        Answer::Found { passage, .. } => Some(passage.id.clone()),
+        Answer::Unanswered { .. } => None,
+    }
+}
+
+#[test]
+fn the_article_parses_into_eleven_passages() {
+    let knowledge = Knowledge::load(&knowledge_dir()).unwrap();
+    let sections: Vec<String> = knowledge.passages.iter().map(|p| p.section()).collect();
+    assert_eq!(
+        sections,
+        [
+            "Overview",
+            "What is Rheumatoid Arthritis?",
+            "What is Low Dose Naltrexone (LDN)?",
+            "The Mechanism of Action",
+            "Research on LDN and Rheumatoid Arthritis",
+            "Considerations and Caveats › Consultation with Healthcare Professionals",
+            "Considerations and Caveats › Individual Responses Vary",
+            "Considerations and Caveats › Balancing Risks and Benefits",
+            "Navigating the Decision to Try LDN › Patient Advocacy",
+            "Navigating the Decision to Try LDN › Monitoring and Adjustments",
+            "Conclusion",
+        ]
+    );
+    assert!(knowledge
+        .passages
+        .iter()
+        .all(|p| p.article == "Low Dose Naltrexone Rheumatoid Arthritis"));
+    let all_text: String = knowledge.passages.iter().map(|p| p.text.as_str()).collect();
+    assert!(!all_text.contains("Leave a Reply"));
+    assert!(!all_text.contains("email address"));
+    // The article's sentences are kept as written.
+    assert!(all_text.contains("These can include insomnia, vivid dreams, and, in rare cases, liver function abnormalities."));
+}
+
+#[test]
+fn bad_front_matter_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.md"), "+++\ntitle = \n+++\n## A\n\ntext\n").unwrap();
+    let err = Knowledge::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("broken.md"), "{err}");
+    assert!(err.contains("front matter"), "{err}");
+}
+
+#[test]
+fn an_empty_dir_and_a_file_without_passages_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Knowledge::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("no knowledge files"), "{err}");
+    std::fs::write(dir.path().join("empty.md"), "# Only a title\n").unwrap();
+    let err = Knowledge::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("empty.md") && err.contains("no passages"), "{err}");
+}
+
+#[test]
+fn the_side_effects_question_finds_the_risks_passage() {
+    let answer = engine().answer("What are the side effects of LDN?");
+    let Answer::Found { passage, score, .. } = answer else {
+        panic!("expected an answer, got {answer:?}");
+    };
+    assert_eq!(passage.id, RISKS);
+    assert!(score > 0.5);
+}
+
+#[test]
+fn dev_questions_score_above_the_bar() {
+    let cases = eval::read_cases(&data("dev.jsonl")).unwrap();
+    let mut misses = Vec::new();
+    let summary = eval::score(engine(), &cases, |line| misses.push(line));
+    assert!(
+        summary.strict >= 48 && summary.abstained >= 17,
+        "{summary}\n{}",
+        misses.join("\n")
+    );
+}
+
+#[test]
+fn typos_still_find_their_passages() {
+    assert_eq!(found_id("sid effects of ldn").as_deref(), Some(RISKS));
+    assert_eq!(found_id("naltrexone mecanism").as_deref(), Some(MECHANISM));
+    assert_eq!(found_id("what is low dose naltrexome").as_deref(), Some(LDN));
+    assert_eq!(found_id("what is rheumatoid arthritus").as_deref(), Some(RA));
+}
+
+#[test]
+fn lay_words_reach_the_article_terms() {
+    assert_eq!(found_id("Can LDN make it hard to sleep?").as_deref(), Some(RISKS));
+    assert_eq!(found_id("does LDN boost endorphins").as_deref(), Some(MECHANISM));
+    assert_eq!(found_id("What's the usual dosing for LDN?").as_deref(), Some(LDN));
+}
+
+#[test]
+fn questions_the_article_does_not_cover_abstain() {
+    for question in [
+        "Is LDN safe for children?",
+        "Which pharmacy compounds LDN near me?",
+        "Who painted the Mona Lisa?",
+        "good night all",
+        "What is 2+2?",
+        "Does LDN help with depression?",
+        "qwertyuiop",
+    ] {
+        let answer = engine().answer(question);
+        assert!(
+            matches!(
+                answer.reason(),
+                Some(Reason::NoMatch | Reason::LowConfidence)
+            ),
+            "{question:?} should abstain, got {answer:?}"
+        );
+    }
+}
+
+#[test]
+fn empty_questions_are_empty() {
+    for question in ["", "   ", "\n\t "] {
+        assert_eq!(engine().answer(question).reason(), Some(Reason::Empty));
+    }
+}
+
+#[test]
+fn emergencies_get_the_urgent_notice() {
+    for question in [
+        "I think I took too much LDN and my chest pain is bad",
+        "I can't breathe after my dose",
+        "having suicidal thoughts tonight",
+        "I OVERDOSED on naltrexone",
+    ] {
+        assert_eq!(engine().answer(question).reason(), Some(Reason::Urgent), "{question}");
+    }
+    assert_ne!(engine().answer("What are the side effects of LDN?").reason(), Some(Reason::Urgent));
+}
+
+#[test]
+fn hostile_input_never_errors() {
+    let long_junk: String = "ab(c)* ~2 ^5 \"".repeat(800);
+    let inputs = [
+        "\"unbalanced quote",
+        "(what) is [LDN]?",
+        "LDN AND OR NOT side",
+        "NOT",
+        "title:ldn body:*",
+        "*",
+        "side~2 effects^5",
+        "😀🔥 LDN? 🙏",
+        "\u{0}\u{1}\u{7f}LDN\u{202e}",
+        "ＬＤＮ　の副作用",
+        long_junk.as_str(),
+    ];
+    for input in inputs {
+        let answer = engine().answer(input);
+        if let Answer::Found { passage, .. } = &answer {
+            assert!(engine().passage(&passage.id).is_some());
+        }
+    }
+    assert_eq!(found_id("(what) is [LDN]?").as_deref(), Some(LDN));
+}
+
+#[test]
+fn every_naughty_string_gets_an_answer_or_a_reason() {
+    let text = std::fs::read_to_string(data("blns.json")).unwrap();
+    let strings: Vec<String> = serde_json::from_str(&text).unwrap();
+    assert!(strings.len() > 400);
+    for input in &strings {
+        let answer = engine().answer(input);
+        assert!(answer.is_found() || answer.reason().is_some());
+    }
+}
+
+#[test]
+fn synonyms_come_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(knowledge_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let load = || Engine::load(dir.path(), &AnswerConfig::default(), &SafetyConfig::default()).unwrap();
+    // Without a vocabulary, a lay word the article never uses finds nothing.
+    assert!(!load().answer("I'm zonked").is_found());
+    std::fs::write(
+        dir.path().join("synonyms.toml"),
+        "[lay]\n\"zonked\" = [\"insomnia\"]\n",
+    )
+    .unwrap();
+    let Answer::Found { passage, .. } = load().answer("I'm zonked") else {
+        panic!("the new synonym should lead to the insomnia passage");
+    };
+    assert_eq!(passage.id, RISKS);
+}
+
+#[test]
+fn a_close_runner_up_is_named_as_see_also() {
+    let question = "What does research say about LDN?";
+    let generous = AnswerConfig {
+        see_also_margin: 0.0,
+        ..AnswerConfig::default()
+    };
+    let engine_with = |answer: &AnswerConfig| Engine::load(&knowledge_dir(), answer, &SafetyConfig::default()).unwrap();
+    let Answer::Found { passage, see_also, .. } = engine_with(&generous).answer(question) else {
+        panic!("expected an answer");
+    };
+    let also = see_also.expect("a runner-up that covers the question is named");
+    assert_ne!(also.passage.id, passage.id);
+
+    let strict = AnswerConfig {
+        see_also_margin: 1.0,
+        ..AnswerConfig::default()
+    };
+    let Answer::Found { see_also, alternatives, .. } = engine_with(&strict).answer("What are the side effects of LDN?") else {
+        panic!("expected an answer");
+    };
+    assert!(see_also.is_none());
+    assert!(alternatives.len() <= strict.alternatives);
+}
