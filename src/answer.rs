@@ -127,8 +127,18 @@ impl Engine {
         answer: &AnswerConfig,
         safety: &SafetyConfig,
     ) -> Result<Engine, EngineError> {
-        let index =
-            SearchIndex::build(&knowledge.passages, &knowledge.synonyms, Weights::default())?;
+        Engine::build_with_weights(knowledge, answer, safety, Weights::default())
+    }
+
+    /// Builds with other retrieval weights: for measuring what each technique
+    /// contributes (`ldnbot eval --without`).
+    pub fn build_with_weights(
+        knowledge: Knowledge,
+        answer: &AnswerConfig,
+        safety: &SafetyConfig,
+        weights: Weights,
+    ) -> Result<Engine, EngineError> {
+        let index = SearchIndex::build(&knowledge.passages, &knowledge.synonyms, weights)?;
         Ok(Engine {
             passages: knowledge.passages.into_iter().map(Arc::new).collect(),
             index,

@@ -77,6 +77,9 @@ pub enum Command {
         /// Exit 1 when the overall score (percent) is below this.
         #[arg(long, value_name = "PCT")]
         min_overall: Option<f64>,
+        /// Switch retrieval techniques off, to see what each contributes.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "TECHNIQUE,...")]
+        without: Vec<eval::Technique>,
     },
     /// Run the Discord bot. Needs DISCORD_TOKEN in the environment.
     ///
@@ -143,7 +146,11 @@ pub fn run(cli: Cli) -> ExitCode {
             file,
             json,
             min_overall,
-        } => load(&cli).and_then(|(_, engine)| eval::run(&engine, file, *json, *min_overall)),
+            without,
+        } => load_config(cli.config.as_deref()).and_then(|config| {
+            let engine = eval::engine_without(&config, without)?;
+            eval::run(&engine, file, *json, *min_overall)
+        }),
         Command::Serve => serve(&cli),
         Command::Unanswered(command) => {
             load_config(cli.config.as_deref()).and_then(|config| unanswered(&config, command))

@@ -40,7 +40,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration, as loaded and resolved.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub knowledge: KnowledgeConfig,
@@ -127,19 +127,6 @@ pub struct ReviewConfig {
     pub store_user_ids: bool,
     /// Rows older than this are deleted at start-up and daily.
     pub retention_days: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            knowledge: KnowledgeConfig::default(),
-            answer: AnswerConfig::default(),
-            safety: SafetyConfig::default(),
-            discord: DiscordConfig::default(),
-            review: ReviewConfig::default(),
-            source: None,
-        }
-    }
 }
 
 impl Default for KnowledgeConfig {

@@ -7,6 +7,46 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{Answer, Engine};
+use crate::config::Config;
+use crate::knowledge::Knowledge;
+use crate::search::Weights;
+use crate::synonyms::Synonyms;
+
+/// A retrieval technique `ldnbot eval --without` can switch off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Technique {
+    /// The vocabulary in synonyms.toml.
+    Synonyms,
+    /// Typo correction.
+    Typos,
+    /// Dropping question words, function words and chat filler.
+    StopWords,
+    /// Setting aside the topic words most passages share.
+    TopicWords,
+    /// Ranking passages whose heading is about the question higher.
+    Headings,
+    /// The lower bar when a passage matches two different things asked.
+    Corroboration,
+}
+
+/// The engine from `config`, with `without` switched off.
+pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<Engine> {
+    let mut knowledge = Knowledge::load(&config.knowledge.dir)
+        .with_context(|| format!("cannot load the knowledge base from {}", config.knowledge.dir.display()))?;
+    let mut weights = Weights::default();
+    let mut answer = config.answer.clone();
+    for technique in without {
+        match technique {
+            Technique::Synonyms => knowledge.synonyms = Synonyms::default(),
+            Technique::Typos => weights.typos = false,
+            Technique::StopWords => weights.stop_words = false,
+            Technique::TopicWords => weights.topic_share = f32::INFINITY,
+            Technique::Headings => weights.rank_title = 0.0,
+            Technique::Corroboration => answer.corroborated_threshold = 1.0,
+        }
+    }
+    Ok(Engine::build_with_weights(knowledge, &answer, &config.safety, weights)?)
+}
 
 /// One line of a question file.
 #[derive(Debug, Clone, Deserialize)]

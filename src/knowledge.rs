@@ -213,7 +213,10 @@ pub fn parse_article(path: &Path, text: &str) -> Result<Vec<Passage>, KnowledgeE
     };
     for block in blocks {
         match block {
-            Block::Heading { level, title, .. } if level == HeadingLevel::H1 => {
+            Block::Heading {
+                level: HeadingLevel::H1,
+                title,
+            } => {
                 builder.flush();
                 builder.headings.clear();
                 if builder.article.is_none() {

@@ -196,7 +196,8 @@ impl LiveEngine {
     /// Rebuilds the engine from the knowledge directory and swaps it in. The build
     /// runs on tokio's blocking pool, so the runtime keeps answering meanwhile.
     /// Refused with [`ReloadError::Busy`] while another reload runs; on any error
-    /// the current engine stays.
+    /// the current engine stays. If this future is dropped mid-build, the build's
+    /// result is thrown away and nothing is swapped.
     pub async fn reload(&self, trigger: Trigger) -> Result<ReloadReport, ReloadError> {
         let result = match self.begin() {
             None => Err(ReloadError::Busy),

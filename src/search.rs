@@ -36,8 +36,6 @@ pub struct Weights {
     pub equivalent: f32,
     /// A member's lay word matching the article's term.
     pub lay: f32,
-    /// The word right after "what"/"which" is what the question is about.
-    pub focus: f32,
     /// A misspelt word matching the corpus word it is closest to.
     pub fuzzy: f32,
     /// Concepts that most passages share (e.g. "LDN" here) rank with this share of their weight
@@ -51,6 +49,10 @@ pub struct Weights {
     pub rank_title: f32,
     /// A word the corpus lacks weighs like a word in this share of passages.
     pub unknown_share: f32,
+    /// Leave question words, function words and chat filler out of questions.
+    pub stop_words: bool,
+    /// Correct misspelt words to the closest word of the knowledge base.
+    pub typos: bool,
 }
 
 impl Default for Weights {
@@ -60,13 +62,14 @@ impl Default for Weights {
             section_boost: 0.5,
             equivalent: 0.9,
             lay: 0.8,
-            focus: 1.5,
             fuzzy: 0.7,
             topic: 0.3,
             topic_share: 0.5,
             rank_bm25: 0.25,
             rank_title: 0.25,
             unknown_share: 0.25,
+            stop_words: true,
+            typos: true,
         }
     }
 }
@@ -138,8 +141,6 @@ struct Word {
     stem: String,
     /// 1, or less for a typo correction.
     strength: f32,
-    /// Right after "what"/"which": what the question is about.
-    focus: bool,
 }
 
 /// A rule from the vocabulary, analyzed: `pattern` (stems) also finds `targets`.
@@ -344,7 +345,7 @@ impl SearchIndex {
             }
         }
         // Longest patterns first, so "side effects" wins over "side".
-        rules.sort_by(|a, b| b.pattern.len().cmp(&a.pattern.len()));
+        rules.sort_by_key(|rule| std::cmp::Reverse(rule.pattern.len()));
 
         let mut known_words: HashMap<usize, Vec<String>> = HashMap::new();
         for word in known {
@@ -520,24 +521,19 @@ impl SearchIndex {
         let mut words = self.words.clone();
         let mut stemmer = self.stemmer.clone();
         let mut kept: Vec<Word> = Vec::new();
-        // Raw words since the last "what"/"which"; the first kept word soon after one is the focus.
-        let mut since_wh: Option<usize> = None;
         for word in tokens(&mut words, &text) {
-            if matches!(word.as_str(), "what" | "which" | "whats") {
-                since_wh = Some(0);
+            if (self.weights.stop_words && is_stop_word(&word)) || self.ignore.contains(&word) {
                 continue;
             }
-            let focus = since_wh.is_some_and(|n| n < 3);
-            since_wh = since_wh.map(|n| n + 1);
-            if is_stop_word(&word) || self.ignore.contains(&word) {
-                continue;
-            }
-            since_wh = None;
             let Some(stem) = tokens(&mut stemmer, &word).pop() else {
                 continue;
             };
             let known = self.postings.contains_key(&stem) || self.is_rule_word(&stem);
-            let fixed = if known { None } else { self.correct(&word) };
+            let fixed = if known || !self.weights.typos {
+                None
+            } else {
+                self.correct(&word)
+            };
             match fixed {
                 Some(fixed) if is_stop_word(&fixed) => {}
                 Some(fixed) => {
@@ -546,7 +542,6 @@ impl SearchIndex {
                             text: fixed,
                             stem: fixed_stem,
                             strength: self.weights.fuzzy,
-                            focus,
                         });
                     }
                 }
@@ -554,11 +549,12 @@ impl SearchIndex {
                     text: word,
                     stem,
                     strength: 1.0,
-                    focus,
                 }),
             }
         }
-        self.correct_short_words(&mut kept);
+        if self.weights.typos {
+            self.correct_short_words(&mut kept);
+        }
 
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
@@ -591,11 +587,7 @@ impl SearchIndex {
             if concepts.iter().any(|c| c.text == text) {
                 continue;
             }
-            let mut concept = self.concept(text, forms);
-            if span.iter().any(|w| w.focus) {
-                concept.weight *= self.weights.focus;
-            }
-            concepts.push(concept);
+            concepts.push(self.concept(text, forms));
         }
         concepts
     }

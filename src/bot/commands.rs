@@ -22,6 +22,8 @@ use super::{Context, Error};
 pub const QUESTION_OPTION: &str = "question";
 /// The message context-menu command's name, as members see it.
 pub const CONTEXT_MENU_NAME: &str = "Answer with ldnbot";
+/// Said when the context menu is used on a message without text (an image, say).
+pub const NO_TEXT_TO_ANSWER: &str = "That message has no text I can answer.";
 /// Discord's limits on autocomplete: choices per response, characters per name and value.
 const MAX_CHOICES: usize = 25;
 const CHOICE_MAX_CHARS: usize = 100;
@@ -55,6 +57,10 @@ pub async fn answer_message(
     let data = ctx.data();
     if let Err(wait) = data.cooldowns.try_ask(ctx.author().id) {
         ctx.send(text_reply(&wait_message(wait), true)).await?;
+        return Ok(());
+    }
+    if message.content.trim().is_empty() {
+        ctx.send(text_reply(NO_TEXT_TO_ANSWER, true)).await?;
         return Ok(());
     }
     let question = capped(&message.content, data.discord.question_max_len);

@@ -76,6 +76,9 @@ impl EmbedParts {
         self.title = truncate_at_word(&self.title, TITLE_MAX);
         self.description = truncate_at_word(&self.description, DESCRIPTION_MAX);
         self.footer = truncate_at_word(&self.footer, FOOTER_MAX);
+        // Discord rejects a field with an empty name or value.
+        self.fields
+            .retain(|(name, value, _)| !name.trim().is_empty() && !value.trim().is_empty());
         for (name, value, _) in &mut self.fields {
             *name = truncate_at_word(name, FIELD_NAME_MAX);
             *value = truncate_at_word(value, FIELD_VALUE_MAX);

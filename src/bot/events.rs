@@ -50,22 +50,20 @@ pub fn question_in(message: &Message, bot_id: UserId, data: &Data) -> Option<(St
     if message.author.bot || message.webhook_id.is_some() || message.author.id == bot_id {
         return None;
     }
+    let plain = format!("<@{bot_id}>");
+    let nick = format!("<@!{bot_id}>");
+    let without_mention = || {
+        let question = message.content.replace(&nick, " ").replace(&plain, " ");
+        question.trim().to_string()
+    };
     if message.guild_id.is_none() {
         return data
             .discord
             .answer_dms
-            .then(|| (message.content.trim().to_string(), Source::Dm));
+            .then(|| (without_mention(), Source::Dm));
     }
-    if !data.discord.answer_mentions {
-        return None;
-    }
-    let plain = format!("<@{bot_id}>");
-    let nick = format!("<@!{bot_id}>");
-    if !(message.content.contains(&plain) || message.content.contains(&nick)) {
-        return None;
-    }
-    let question = message.content.replace(&nick, " ").replace(&plain, " ");
-    Some((question.trim().to_string(), Source::Mention))
+    let mentioned = message.content.contains(&plain) || message.content.contains(&nick);
+    (data.discord.answer_mentions && mentioned).then(|| (without_mention(), Source::Mention))
 }
 
 async fn on_message(

@@ -120,7 +120,21 @@ pub async fn serve(
         .options(framework_options())
         .setup(move |ctx, _ready, framework| {
             Box::pin(async move {
-                register_commands(&ctx.http, &framework.options().commands, &data.discord).await;
+                // In the background: events wait for this setup to finish, and
+                // a slow registration must not hold up mentions and DMs.
+                match application_commands(
+                    &framework.options().commands,
+                    data.discord.question_max_len,
+                ) {
+                    Ok(definitions) => {
+                        let http = Arc::clone(&ctx.http);
+                        let guilds = data.discord.guild_ids.clone();
+                        tokio::spawn(async move {
+                            register_commands(&http, &definitions, &guilds).await;
+                        });
+                    }
+                    Err(error) => tracing::error!(%error, "cannot build the command definitions"),
+                }
                 Ok(data)
             })
         })
@@ -145,7 +159,8 @@ pub async fn serve(
             Ok(())
         }
         joined = &mut running => match joined {
-            Ok(Ok(())) => Ok(()),
+            // Stopping unasked is a failure, so that a supervisor restarts the bot.
+            Ok(Ok(())) => Err(anyhow::anyhow!("the Discord client stopped unexpectedly")),
             Ok(Err(error)) => Err(error).context("the Discord connection failed"),
             Err(error) => Err(anyhow::anyhow!("the Discord client stopped unexpectedly: {error}")),
         },
@@ -222,20 +237,9 @@ pub fn application_commands(
 /// Registers the commands in each configured guild (instant), or globally
 /// (can take a while to show) when none is configured. A failure is logged:
 /// the bot still answers mentions and DMs, and commands registered before work.
-async fn register_commands(
-    http: &Http,
-    commands: &[poise::Command<Data, Error>],
-    discord: &DiscordConfig,
-) {
-    let definitions = match application_commands(commands, discord.question_max_len) {
-        Ok(definitions) => definitions,
-        Err(error) => {
-            tracing::error!(%error, "cannot build the command definitions");
-            return;
-        }
-    };
-    let guilds: Vec<GuildId> = discord
-        .guild_ids
+async fn register_commands(http: &Http, definitions: &[serde_json::Value], guild_ids: &[u64]) {
+    // Snowflakes are never 0; `GuildId::new(0)` would panic.
+    let guilds: Vec<GuildId> = guild_ids
         .iter()
         .filter(|&&id| id != 0)
         .map(|&id| GuildId::new(id))

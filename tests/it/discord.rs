@@ -906,3 +906,62 @@ async fn urgent_questions_get_the_notice_privately_and_alert_moderators() {
     assert!(note.contains(&format!("#{}", items[0].id)), "{note}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abstention_that_could_not_be_recorded_promises_nothing() {
+    let bot = start(|_| {}).await;
+    // Break the review log behind the bot's back.
+    let db = rusqlite::Connection::open(&bot.config.review.database).expect("open");
+    db.execute_batch("ALTER TABLE review_items RENAME TO gone")
+        .expect("rename");
+    let reply = bot.ask(2601, OFF_TOPIC, Member::plain(42)).await;
+    let text = reply.all_text();
+    assert!(text.contains(ldnbot::reply::NOT_COVERED), "{text}");
+    assert!(text.contains(&bot.disclaimer()), "{text}");
+    assert!(!text.contains("moderators will see it"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_and_dms_can_be_switched_off() {
+    let bot = start(|c| {
+        c.discord.answer_mentions = false;
+        c.discord.answer_dms = false;
+    })
+    .await;
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            guild_message(2701, User::new(42), SIDE_EFFECTS, true),
+        )
+        .await;
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            dm_message(2702, User::new(42), SIDE_EFFECTS),
+        )
+        .await;
+    // /ask still works, and by the time it is answered the messages were handled.
+    let _ = bot.ask(2703, SIDE_EFFECTS, Member::plain(42)).await;
+    tokio::time::sleep(QUIET).await;
+    let posts: Vec<_> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.is("POST", "/channels/"))
+        .collect();
+    assert!(posts.is_empty(), "{posts:#?}");
+
+    // The context menu on a message without text says so, privately.
+    let target = message_json(5001, CHANNEL_ID, Some(GUILD_ID), &User::new(44), "");
+    bot.fake
+        .dispatch(
+            "INTERACTION_CREATE",
+            message_context_menu(2704, "Answer with ldnbot", target, Member::plain(45)),
+        )
+        .await;
+    let cb = bot.callback(2704).await;
+    assert!(cb.is_ephemeral());
+    assert!(cb.all_text().contains("no text"), "{}", cb.all_text());
+    bot.stop().await;
+}
