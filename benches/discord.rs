@@ -2,7 +2,8 @@
 //!
 //! 1. latency from dispatching an `/ask` INTERACTION_CREATE to the callback
 //!    POST arriving (loopback), one interaction at a time;
-//! 2. the process RSS after 1000 questions.
+//! 2. the process RSS after 1000 questions, in this process (bot and fake
+//!    together) and for `ldnbot serve` run as a child process (the bot alone).
 //!
 //! Run with `cargo bench --bench discord`. Plain output, no harness: the
 //! figures are end-to-end wall-clock times, not micro-benchmarks.
@@ -165,6 +166,75 @@ async fn run() -> anyhow::Result<()> {
         "discord bench: shutdown took {:.0} ms",
         stopping.elapsed().as_secs_f64() * 1000.0
     );
+
+    binary_rss(dir.path()).await
+}
+
+/// The bot alone: `ldnbot serve` as a child process against a fresh fake,
+/// its VmRSS read from /proc/<pid>/status after 1000 questions.
+async fn binary_rss(scratch: &Path) -> anyhow::Result<()> {
+    let fake = FakeDiscord::start().await;
+    let config_path = scratch.join("ldnbot.toml");
+    let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let config = format!(
+        "[knowledge]\ndir = {knowledge:?}\n\n[review]\ndatabase = {database:?}\n\n\
+         [discord]\napi_proxy = {proxy:?}\nguild_ids = [{GUILD_ID}]\ncooldown_seconds = 0\n",
+        knowledge = knowledge.display().to_string(),
+        database = scratch.join("binary.sqlite3").display().to_string(),
+        proxy = fake.api_proxy(),
+    );
+    std::fs::write(&config_path, config)?;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldnbot"))
+        .arg("--config")
+        .arg(&config_path)
+        .arg("serve")
+        .env("DISCORD_TOKEN", "bench-token")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("the bot exited at once"))?;
+    let route = format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
+    fake.wait_for_request(WAIT, |r| r.is("PUT", &route))
+        .await
+        .ok_or_else(|| anyhow::anyhow!("`ldnbot serve` never registered its commands"))?;
+    let started_rss = rss_kib_of(&format!("/proc/{pid}/status"));
+    let mut next_id: u64 = 50_000;
+    let mut latencies = Vec::with_capacity(RSS_QUESTIONS);
+    for i in 0..RSS_QUESTIONS {
+        let question = if i % 10 == 9 {
+            OFF_TOPIC[i % OFF_TOPIC.len()]
+        } else {
+            QUESTIONS[i % QUESTIONS.len()]
+        };
+        latencies.push(ask(&fake, &mut next_id, question).await?);
+        if i % 100 == 99 {
+            fake.clear_requests();
+        }
+    }
+    let status = format!("/proc/{pid}/status");
+    println!(
+        "discord bench: `ldnbot serve` process: VmRSS after start {}, after {RSS_QUESTIONS} questions {} (peak VmHWM {})",
+        mib(started_rss),
+        mib(rss_kib_of(&status)),
+        mib(field_kib(&status, "VmHWM:")),
+    );
+    report("`ldnbot serve` process, 10% abstaining", &mut latencies);
+
+    let stopping = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()?;
+    anyhow::ensure!(killed.success(), "could not send SIGTERM");
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait()).await??;
+    println!(
+        "discord bench: `ldnbot serve` stopped on SIGTERM in {:.0} ms with {exit}",
+        stopping.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 
@@ -214,10 +284,19 @@ fn report(what: &str, latencies: &mut [Duration]) {
 
 /// VmRSS of this process in KiB, from /proc/self/status (Linux only).
 fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    rss_kib_of("/proc/self/status")
+}
+
+fn rss_kib_of(status: &str) -> Option<u64> {
+    field_kib(status, "VmRSS:")
+}
+
+/// A `kB` field of a /proc/<pid>/status file.
+fn field_kib(status: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status).ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 

@@ -202,7 +202,9 @@ fn reload(c: &mut Criterion) {
             while !stop.load(Ordering::Relaxed) {
                 let (_, q) = mix[i % mix.len()];
                 let started = Instant::now();
-                let result = std::panic::catch_unwind(|| outcome(&live.current().answer(q)));
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    outcome(&live.current().answer(q))
+                }));
                 times.push(started.elapsed());
                 match result {
                     Ok(got) if got == expected[i % mix.len()] => {}

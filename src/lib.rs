@@ -13,9 +13,12 @@
 //! - [`answer`]: the [`answer::Engine`], which answers or abstains.
 //! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
 //! - [`review`]: the SQLite log of unanswered questions for moderators.
+//! - [`reload`]: the live engine and what reloads it (`/reload`, SIGHUP, watching the files).
+//! - [`bot`]: the Discord adapter (poise commands, serenity events).
 //! - [`cli`]: the command line the binary runs.
 //!
-//! Everything but the command line is synchronous and knows nothing of Discord.
+//! Everything from the knowledge files to the formatted reply is synchronous and
+//! knows nothing of Discord; [`reload`], [`bot`] and `serve` add the async parts.
 
 pub mod answer;
 pub mod bot;

@@ -13,13 +13,13 @@ use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer,
 };
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, Term};
 
 use crate::knowledge::Passage;
 use crate::synonyms::Synonyms;
@@ -170,6 +170,10 @@ pub struct SearchIndex {
     /// Every word of the corpus and the vocabulary, by length, for typo correction.
     known_words: HashMap<usize, Vec<String>>,
     rules: Vec<Rule>,
+    /// Rule indices by the first stem of their pattern, longest pattern first.
+    rules_by_first_stem: HashMap<String, Vec<usize>>,
+    /// Every stem that appears in some rule's pattern.
+    rule_stems: HashSet<String>,
     ignore: HashSet<String>,
     /// Each passage's heading as stems, function words left out.
     titles: Vec<Vec<String>>,
@@ -249,7 +253,7 @@ impl SearchIndex {
             title: schema.add_text_field("title", text.clone()),
             section: schema.add_text_field("section", text.clone()),
             body: schema.add_text_field("body", text),
-            ord: schema.add_u64_field("ord", STORED),
+            ord: schema.add_u64_field("ord", FAST),
         };
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(ANALYZER, stem_analyzer());
@@ -349,9 +353,9 @@ impl SearchIndex {
 
         let mut known_words: HashMap<usize, Vec<String>> = HashMap::new();
         for word in known {
-            if word.chars().all(|c| c.is_alphabetic()) {
+            if word.bytes().all(|b| b.is_ascii_alphabetic()) {
                 known_words
-                    .entry(word.chars().count())
+                    .entry(word.len())
                     .or_default()
                     .push(word);
             }
@@ -359,6 +363,13 @@ impl SearchIndex {
         for bucket in known_words.values_mut() {
             bucket.sort();
         }
+        let mut rules_by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, rule) in rules.iter().enumerate() {
+            if let Some(first) = rule.pattern.first() {
+                rules_by_first_stem.entry(first.clone()).or_default().push(index);
+            }
+        }
+        let rule_stems = rules.iter().flat_map(|rule| rule.pattern.iter().cloned()).collect();
         let ignore = synonyms
             .ignore
             .iter()
@@ -373,6 +384,8 @@ impl SearchIndex {
             postings,
             known_words,
             rules,
+            rules_by_first_stem,
+            rule_stems,
             ignore,
             titles,
             passage_count: passages.len(),
@@ -409,8 +422,12 @@ impl SearchIndex {
         let mut hits: Vec<Hit> = top
             .into_iter()
             .filter_map(|(bm25, address)| {
-                let doc: TantivyDocument = searcher.doc(address).ok()?;
-                let passage = doc.get_first(self.fields.ord)?.as_u64()? as usize;
+                let ords = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("ord")
+                    .ok()?;
+                let passage = ords.first(address.doc_id)? as usize;
                 Some(self.hit(passage, bm25, best_bm25, &concepts))
             })
             .collect();
@@ -491,7 +508,8 @@ impl SearchIndex {
             let mut seen = HashSet::new();
             for form in &concept.forms {
                 for stem in &form.stems {
-                    if !seen.insert(stem.as_str()) {
+                    // A stem no passage has cannot score; skip its term lookups.
+                    if !self.postings.contains_key(stem) || !seen.insert(stem.as_str()) {
                         continue;
                     }
                     for (field, field_boost) in [
@@ -561,9 +579,11 @@ impl SearchIndex {
         while i < kept.len() {
             let stems: Vec<&str> = kept[i..].iter().map(|w| w.stem.as_str()).collect();
             let rule_len = self
-                .rules
-                .iter()
-                .find(|rule| rule.pattern.len() <= stems.len() && rule.pattern.iter().zip(&stems).all(|(p, s)| p == s))
+                .rules_starting_with(stems[0])
+                .find(|rule| {
+                    rule.pattern.len() <= stems.len()
+                        && rule.pattern.iter().zip(&stems).all(|(p, s)| p == s)
+                })
                 .map_or(1, |rule| rule.pattern.len());
             let span = &kept[i..i + rule_len];
             i += rule_len;
@@ -573,7 +593,7 @@ impl SearchIndex {
                 stems: pattern.clone(),
                 strength,
             }];
-            for rule in self.rules.iter().filter(|rule| rule.pattern == pattern) {
+            for rule in self.rules_starting_with(&pattern[0]).filter(|rule| rule.pattern == pattern) {
                 for target in &rule.targets {
                     if !forms.iter().any(|form| &form.stems == target) {
                         forms.push(Form {
@@ -651,15 +671,14 @@ impl SearchIndex {
             if !(3..=4).contains(&len) || self.postings.contains_key(&word.stem) || self.is_rule_word(&word.stem) {
                 continue;
             }
-            let chars: Vec<char> = word.text.chars().collect();
             let next = kept.get(i + 1).map(|w| w.stem.as_str());
             let previous = i.checked_sub(1).map(|p| kept[p].stem.as_str());
             let fix = self.rules.iter().find_map(|rule| match rule.pattern.as_slice() {
                 [first, second] if Some(second.as_str()) == next => {
-                    bounded_distance(&chars, first, 1).map(|_| first.clone())
+                    bounded_distance(word.text.as_bytes(), first.as_bytes(), 1).map(|_| first.clone())
                 }
                 [first, second] if Some(first.as_str()) == previous => {
-                    bounded_distance(&chars, second, 1).map(|_| second.clone())
+                    bounded_distance(word.text.as_bytes(), second.as_bytes(), 1).map(|_| second.clone())
                 }
                 _ => None,
             });
@@ -672,29 +691,38 @@ impl SearchIndex {
     }
 
     fn is_rule_word(&self, stem: &str) -> bool {
-        self.rules
-            .iter()
-            .any(|rule| rule.pattern.iter().any(|s| s == stem))
+        self.rule_stems.contains(stem)
+    }
+
+    fn rules_starting_with<'a>(&'a self, stem: &str) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules_by_first_stem
+            .get(stem)
+            .into_iter()
+            .flatten()
+            .map(|&index| &self.rules[index])
     }
 
     /// The known word closest to a misspelt `word`: edit distance 1 from 5
-    /// letters, 2 from 8; ties go to the alphabetically first, for stable answers.
+    /// letters, 2 from 8, same first letter; ties go to the alphabetically
+    /// first, for stable answers.
     fn correct(&self, word: &str) -> Option<String> {
-        let len = word.chars().count();
+        if !word.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        let len = word.len();
         let max_distance = match len {
             0..=4 => return None,
             5..=7 => 1,
             _ => 2,
         };
-        if !word.chars().all(|c| c.is_alphabetic()) {
-            return None;
-        }
-        let target: Vec<char> = word.chars().collect();
         let mut best: Option<(usize, &String)> = None;
         for candidate_len in len.saturating_sub(max_distance)..=len + max_distance {
-            for candidate in self.known_words.get(&candidate_len).into_iter().flatten() {
+            // Like most spelling correctors, trust the first letter: it is rarely
+            // the one mistyped, and it spares comparing against most of the vocabulary.
+            let candidates = self.known_words.get(&candidate_len).into_iter().flatten();
+            for candidate in candidates.filter(|c| c.as_bytes()[0] == word.as_bytes()[0]) {
                 let limit = best.map_or(max_distance, |(d, _)| d);
-                if let Some(distance) = bounded_distance(&target, candidate, limit) {
+                if let Some(distance) = bounded_distance(word.as_bytes(), candidate.as_bytes(), limit) {
                     if best.is_none_or(|(d, w)| distance < d || (distance == d && candidate < w)) {
                         best = Some((distance, candidate));
                     }
@@ -705,36 +733,41 @@ impl SearchIndex {
     }
 }
 
-/// Optimal-string-alignment distance (a swap of neighbours counts 1), or None above `limit`.
-fn bounded_distance(a: &[char], b: &str, limit: usize) -> Option<usize> {
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > limit {
+/// The longest word compared for typos; longer ones are never corrected.
+const MAX_TYPO_WORD: usize = 40;
+
+/// Optimal-string-alignment distance (a swap of neighbours counts 1) between
+/// ASCII words, or None above `limit`. Three rolling rows on the stack: this
+/// runs for every vocabulary word of a similar length.
+fn bounded_distance(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit || a.len() > MAX_TYPO_WORD || b.len() > MAX_TYPO_WORD {
         return None;
     }
-    let width = b.len() + 1;
-    let mut rows = vec![vec![0usize; width]; a.len() + 1];
-    for (j, cell) in rows[0].iter_mut().enumerate() {
+    let mut before = [0usize; MAX_TYPO_WORD + 1];
+    let mut previous = [0usize; MAX_TYPO_WORD + 1];
+    let mut current = [0usize; MAX_TYPO_WORD + 1];
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
         *cell = j;
     }
     for i in 1..=a.len() {
-        rows[i][0] = i;
-        let mut row_min = rows[i][0];
-        for j in 1..width {
+        current[0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut value = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut value = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                value = value.min(rows[i - 2][j - 2] + 1);
+                value = value.min(before[j - 2] + 1);
             }
-            rows[i][j] = value;
+            current[j] = value;
             row_min = row_min.min(value);
         }
         if row_min > limit {
             return None;
         }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
     }
-    let distance = rows[a.len()][b.len()];
+    let distance = previous[b.len()];
     (distance <= limit).then_some(distance)
 }
 
@@ -794,11 +827,11 @@ mod tests {
 
     #[test]
     fn distance_counts_swaps_as_one() {
-        let a: Vec<char> = "rhuematoid".chars().collect();
-        assert_eq!(bounded_distance(&a, "rheumatoid", 2), Some(1));
-        let a: Vec<char> = "naltrexome".chars().collect();
-        assert_eq!(bounded_distance(&a, "naltrexone", 1), Some(1));
-        assert_eq!(bounded_distance(&a, "arthritis", 1), None);
+        assert_eq!(bounded_distance(b"rhuematoid", b"rheumatoid", 2), Some(1));
+        assert_eq!(bounded_distance(b"naltrexome", b"naltrexone", 1), Some(1));
+        assert_eq!(bounded_distance(b"naltrexome", b"arthritis", 1), None);
+        assert_eq!(bounded_distance(b"arthritus", b"arthritis", 2), Some(1));
+        assert_eq!(bounded_distance(b"kitten", b"sitting", 3), Some(3));
     }
 
     #[test]

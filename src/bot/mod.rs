@@ -69,6 +69,8 @@ pub struct Data {
     pub review: ReviewLog,
     pub cooldowns: Cooldowns,
     pub feedback: Arc<dyn Feedback>,
+    /// Answers not yet counted in the review log, for /stats.
+    pub answered: Arc<questions::AnsweredTally>,
 }
 
 impl Data {
@@ -79,6 +81,7 @@ impl Data {
                 Duration::from_secs(discord.cooldown_seconds),
             ),
             feedback: Arc::new(ReviewFeedback::new(review.clone())),
+            answered: Arc::default(),
             live,
             discord,
             review,
@@ -116,6 +119,7 @@ pub async fn serve(
     let discord = config.discord;
     let http = build_http(&token, discord.api_proxy.as_deref());
     let data = Data::new(live, discord, review.clone());
+    let answered = Arc::clone(&data.answered);
     let framework = poise::Framework::builder()
         .options(framework_options())
         .setup(move |ctx, _ready, framework| {
@@ -144,7 +148,11 @@ pub async fn serve(
         .await
         .context("cannot set up the Discord client")?;
     let shard_manager = client.shard_manager.clone();
-    let retention = tokio::spawn(purge_daily(review));
+    let retention = tokio::spawn(purge_daily(review.clone()));
+    let counting = tokio::spawn(flush_answered_periodically(
+        Arc::clone(&answered),
+        review.clone(),
+    ));
     let mut running = tokio::spawn(async move { client.start().await });
 
     let outcome = tokio::select! {
@@ -166,7 +174,28 @@ pub async fn serve(
         },
     };
     retention.abort();
+    counting.abort();
+    // Count the last answers; a slow disk does not hold up the exit for long.
+    let last_count = tokio::task::spawn_blocking(move || answered.flush(&review));
+    if tokio::time::timeout(SHUTDOWN_GRACE, last_count)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the last answered questions were not counted in time");
+    }
     outcome
+}
+
+async fn flush_answered_periodically(answered: Arc<questions::AnsweredTally>, review: ReviewLog) {
+    let mut every = tokio::time::interval(questions::FLUSH_ANSWERED_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let (answered, review) = (Arc::clone(&answered), review.clone());
+        if let Err(error) = tokio::task::spawn_blocking(move || answered.flush(&review)).await {
+            tracing::error!(%error, "counting answered questions stopped unexpectedly");
+        }
+    }
 }
 
 /// REST goes to `api_proxy` when set; the proxy then owns rate limits, and

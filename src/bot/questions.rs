@@ -2,6 +2,7 @@
 //! answer, the review log (committed before the reply promises anything), the
 //! moderators' alert for urgent messages, and one log line.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use poise::serenity_prelude::{ChannelId, CreateMessage, GuildId, Http, UserId};
 use tokio::task::JoinHandle;
 
 use crate::answer::{Answer, Engine, Reason};
-use crate::review::{self, cap_chars, NewEntry, ReviewError, Source};
+use crate::review::{self, cap_chars, NewEntry, ReviewError, ReviewLog, Source};
 
 use super::embed::no_pings;
 use super::{Context, Data, Error};
@@ -90,17 +91,13 @@ pub fn review_reason(answer: &Answer) -> Option<review::Reason> {
 /// caller before replying. Answers are only counted for /stats, in the
 /// background: nobody is promised anything about them.
 pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recording {
-    let log = data.review.clone();
     let Some(reason) = review_reason(answer) else {
         if answer.is_found() {
-            tokio::task::spawn_blocking(move || {
-                if let Err(error) = log.count_event(review::Reason::Answered) {
-                    tracing::warn!(%error, "could not count an answered question");
-                }
-            });
+            data.answered.add_one();
         }
         return Recording::Done(ReviewRecord::NotNeeded);
     };
+    let log = data.review.clone();
     let question = asked.question.to_string();
     let passage_id = answer.passage().map(|p| p.id.clone());
     let score = answer.score();
@@ -120,6 +117,39 @@ pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recor
             user_id,
         })
     }))
+}
+
+/// Answered questions not yet counted in the review log.
+///
+/// Counting each answer as it happens would cost one disk sync per answer on
+/// the review log's single connection, and a burst of answers would then
+/// queue ahead of the abstentions that a member is waiting on. So answers
+/// are tallied here and written in one go every [`FLUSH_ANSWERED_EVERY`].
+#[derive(Debug, Default)]
+pub struct AnsweredTally(AtomicU64);
+
+/// How often [`AnsweredTally`] is written to the review log.
+pub const FLUSH_ANSWERED_EVERY: Duration = Duration::from_secs(10);
+
+impl AnsweredTally {
+    pub fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes the tally to the review log (blocking). What could not be
+    /// written is put back for the next flush.
+    pub fn flush(&self, log: &ReviewLog) {
+        let pending = self.0.swap(0, Ordering::Relaxed);
+        for written in 0..pending {
+            if let Err(error) = log.count_event(review::Reason::Answered) {
+                tracing::warn!(%error, "could not count answered questions; will retry");
+                self.0.fetch_add(pending - written, Ordering::Relaxed);
+                return;
+            }
+            // Let a waiting abstention take the connection between writes.
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// Waits for a review-log write inside a command, deferring the interaction

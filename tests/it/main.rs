@@ -6,3 +6,4 @@ mod review;
 mod support;
 mod cli;
 mod engine;
+mod props;
