@@ -210,3 +210,138 @@ fn serve_without_a_token_exits_2_with_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("DISCORD_TOKEN"), "{stderr}");
 }
+
+/// A config with its own review database, seeded through `ask --record`.
+fn recorded_review_log(dir: &Path) -> std::path::PathBuf {
+    let config = write_config(dir, &knowledge_dir(), "");
+    let output = run_with_stdin(
+        {
+            let mut command = ldnbot();
+            command.arg("--config").arg(&config).args(["ask", "--json", "--record"]);
+            command
+        },
+        "Is LDN safe for children?\nis ldn SAFE for children\nWhich pharmacy compounds LDN near me?\nWhat are the side effects of LDN?\n",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    config
+}
+
+fn unanswered_json(config: &Path, status: &str) -> Vec<serde_json::Value> {
+    let output = ldnbot()
+        .arg("--config")
+        .arg(config)
+        .args(["unanswered", "list", "--json", "--status", status])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn ask_records_nothing_without_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &knowledge_dir(), "");
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["ask", "Is LDN safe for children?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!dir.path().join("review.sqlite3").exists());
+}
+
+#[test]
+fn unanswered_list_groups_and_resolve_dismiss_change_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = recorded_review_log(dir.path());
+
+    let open = unanswered_json(&config, "open");
+    assert_eq!(open.len(), 2, "{open:?}");
+    for group in &open {
+        for key in ["id", "asked_at", "question", "reason", "status", "count"] {
+            assert!(group.get(key).is_some(), "missing {key} in {group}");
+        }
+    }
+    let children = open
+        .iter()
+        .find(|g| g["question"].as_str().unwrap().to_lowercase().contains("children"))
+        .unwrap();
+    assert_eq!(children["count"], 2);
+    let pharmacy = open.iter().find(|g| g["question"].as_str().unwrap().contains("pharmacy")).unwrap();
+
+    let id = children["id"].as_i64().unwrap().to_string();
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "resolve", &id, "--note", "added a section on children"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let id = pharmacy["id"].as_i64().unwrap().to_string();
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "dismiss", &id])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+
+    assert!(unanswered_json(&config, "open").is_empty());
+    assert_eq!(unanswered_json(&config, "resolved")[0]["count"], 2);
+    assert_eq!(unanswered_json(&config, "dismissed").len(), 1);
+
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "resolve", "99999"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn unanswered_export_writes_csv_and_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = recorded_review_log(dir.path());
+    let csv_path = dir.path().join("out.csv");
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "export", "--output"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(csv.lines().count(), 4, "a header and three rows:\n{csv}");
+    assert!(csv.contains("Which pharmacy compounds LDN near me?"));
+
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "export", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|row| row["source"] == "cli"));
+}
+
+#[test]
+fn a_corrupt_database_is_named_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &knowledge_dir(), "");
+    std::fs::write(dir.path().join("review.sqlite3"), b"this is not a database, just text ....................................................................").unwrap();
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .args(["unanswered", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("review.sqlite3"), "{}", text(&output.stderr));
+}

@@ -23,7 +23,13 @@ fn engine() -> &'static Engine {
     })
 }
 
+/// `cases` per property, or `LDNBOT_PROP_CASES` for a longer local hunt
+/// (`LDNBOT_PROP_CASES=5000 cargo test --release --test it props`).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("LDNBOT_PROP_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         // Failures print their minimal input; nothing is written next to the sources.
