@@ -15,8 +15,12 @@ fn knowledge_dir() -> &'static Path {
 }
 
 fn answer(c: &mut Criterion) {
-    let engine = Engine::load(knowledge_dir(), &AnswerConfig::default(), &SafetyConfig::default())
-        .expect("the bundled knowledge base loads");
+    let engine = Engine::load(
+        knowledge_dir(),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+    )
+    .expect("the bundled knowledge base loads");
     let questions_file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/dev.jsonl"));
     let questions: Vec<String> = read_cases(questions_file)
         .expect("tests/data/dev.jsonl reads")
@@ -40,8 +44,12 @@ fn answer(c: &mut Criterion) {
 fn build(c: &mut Criterion) {
     c.bench_function("engine build/article", |b| {
         b.iter(|| {
-            Engine::load(knowledge_dir(), &AnswerConfig::default(), &SafetyConfig::default())
-                .expect("the bundled knowledge base loads")
+            Engine::load(
+                knowledge_dir(),
+                &AnswerConfig::default(),
+                &SafetyConfig::default(),
+            )
+            .expect("the bundled knowledge base loads")
         })
     });
 }

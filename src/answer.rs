@@ -229,7 +229,8 @@ impl Engine {
                     best_guess: None,
                 };
             }
-            let corroborated = top.matched_concepts >= 2 && top.coverage >= self.settings.corroborated_threshold;
+            let corroborated =
+                top.matched_concepts >= 2 && top.coverage >= self.settings.corroborated_threshold;
             if top.coverage < self.settings.threshold && !corroborated {
                 return Answer::Unanswered {
                     reason: Reason::LowConfidence,

@@ -17,7 +17,9 @@ use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::eval;
 use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
-use crate::review::{self, ExportFormat, NewEntry, ReviewLog, ReviewSettings, Source, Status, StatusFilter};
+use crate::review::{
+    self, ExportFormat, NewEntry, ReviewLog, ReviewSettings, Source, Status, StatusFilter,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -138,7 +140,11 @@ pub fn run(cli: Cli) -> ExitCode {
             explain,
             record,
         } => load(&cli).and_then(|(config, engine)| {
-            let review = if *record { Some(open_review(&config)?) } else { None };
+            let review = if *record {
+                Some(open_review(&config)?)
+            } else {
+                None
+            };
             ask(&engine, question, *json, *explain, review.as_ref())
         }),
         Command::Check => check(&cli),
@@ -349,7 +355,11 @@ pub fn open_review(config: &Config) -> anyhow::Result<ReviewLog> {
 fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<ExitCode> {
     let review = open_review(config)?;
     match command {
-        UnansweredCommand::List { status, limit, json } => {
+        UnansweredCommand::List {
+            status,
+            limit,
+            json,
+        } => {
             let groups = review.list(*status, *limit)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);
@@ -359,9 +369,17 @@ fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<Ex
                 print!("{}", review::render_groups_text(&groups));
             }
         }
-        UnansweredCommand::Resolve { id, note } => set_status(&review, *id, Status::Resolved, note.as_deref())?,
-        UnansweredCommand::Dismiss { id, note } => set_status(&review, *id, Status::Dismissed, note.as_deref())?,
-        UnansweredCommand::Export { format, status, output } => {
+        UnansweredCommand::Resolve { id, note } => {
+            set_status(&review, *id, Status::Resolved, note.as_deref())?
+        }
+        UnansweredCommand::Dismiss { id, note } => {
+            set_status(&review, *id, Status::Dismissed, note.as_deref())?
+        }
+        UnansweredCommand::Export {
+            format,
+            status,
+            output,
+        } => {
             let count = match output {
                 Some(path) => {
                     let mut file = std::fs::File::create(path)
@@ -385,7 +403,12 @@ fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn set_status(review: &ReviewLog, id: i64, status: Status, note: Option<&str>) -> anyhow::Result<()> {
+fn set_status(
+    review: &ReviewLog,
+    id: i64,
+    status: Status,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
     let by = std::env::var("USER").map_or_else(|_| "cli".to_string(), |user| format!("cli:{user}"));
     match review.update_status(id, status, &by, note)? {
         Some(rows) => {
@@ -420,7 +443,12 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
         );
         let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, &answer, &safety))
             .await?
-            .with_context(|| format!("cannot load the knowledge base from {}", config.knowledge.dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot load the knowledge base from {}",
+                    config.knowledge.dir.display()
+                )
+            })?;
         let live = Arc::new(LiveEngine::new(
             engine,
             config.knowledge.dir.clone(),

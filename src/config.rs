@@ -281,7 +281,10 @@ impl Config {
             return Err(invalid("answer.threshold", "must be between 0 and 1"));
         }
         if !(0.0..=1.0).contains(&self.answer.corroborated_threshold) {
-            return Err(invalid("answer.corroborated_threshold", "must be between 0 and 1"));
+            return Err(invalid(
+                "answer.corroborated_threshold",
+                "must be between 0 and 1",
+            ));
         }
         if !(0.0..=1.0).contains(&self.answer.see_also_margin) {
             return Err(invalid("answer.see_also_margin", "must be between 0 and 1"));

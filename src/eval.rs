@@ -31,8 +31,12 @@ pub enum Technique {
 
 /// The engine from `config`, with `without` switched off.
 pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<Engine> {
-    let mut knowledge = Knowledge::load(&config.knowledge.dir)
-        .with_context(|| format!("cannot load the knowledge base from {}", config.knowledge.dir.display()))?;
+    let mut knowledge = Knowledge::load(&config.knowledge.dir).with_context(|| {
+        format!(
+            "cannot load the knowledge base from {}",
+            config.knowledge.dir.display()
+        )
+    })?;
     let mut weights = Weights::default();
     let mut answer = config.answer.clone();
     for technique in without {
@@ -45,7 +49,12 @@ pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<
             Technique::Corroboration => answer.corroborated_threshold = 1.0,
         }
     }
-    Ok(Engine::build_with_weights(knowledge, &answer, &config.safety, weights)?)
+    Ok(Engine::build_with_weights(
+        knowledge,
+        &answer,
+        &config.safety,
+        weights,
+    )?)
 }
 
 /// One line of a question file.

@@ -510,7 +510,7 @@ mod tests {
         );
         assert_eq!(passages[1].text, "**First:** one.");
         assert_eq!(passages[1].id, "a/caveats/first");
-        assert_eq!(passages[3].line, 10);
+        assert_eq!(passages[3].line, 12);
         assert!(passages.iter().all(|p| p.article == "Art"));
     }
 

@@ -12,9 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer,
@@ -354,10 +352,7 @@ impl SearchIndex {
         let mut known_words: HashMap<usize, Vec<String>> = HashMap::new();
         for word in known {
             if word.bytes().all(|b| b.is_ascii_alphabetic()) {
-                known_words
-                    .entry(word.len())
-                    .or_default()
-                    .push(word);
+                known_words.entry(word.len()).or_default().push(word);
             }
         }
         for bucket in known_words.values_mut() {
@@ -366,10 +361,16 @@ impl SearchIndex {
         let mut rules_by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, rule) in rules.iter().enumerate() {
             if let Some(first) = rule.pattern.first() {
-                rules_by_first_stem.entry(first.clone()).or_default().push(index);
+                rules_by_first_stem
+                    .entry(first.clone())
+                    .or_default()
+                    .push(index);
             }
         }
-        let rule_stems = rules.iter().flat_map(|rule| rule.pattern.iter().cloned()).collect();
+        let rule_stems = rules
+            .iter()
+            .flat_map(|rule| rule.pattern.iter().cloned())
+            .collect();
         let ignore = synonyms
             .ignore
             .iter()
@@ -418,7 +419,9 @@ impl SearchIndex {
         let top = searcher
             .search(&query, &TopDocs::with_limit(depth).order_by_score())
             .unwrap_or_default();
-        let best_bm25 = top.first().map_or(1.0, |(score, _)| score.max(f32::EPSILON));
+        let best_bm25 = top
+            .first()
+            .map_or(1.0, |(score, _)| score.max(f32::EPSILON));
         let mut hits: Vec<Hit> = top
             .into_iter()
             .filter_map(|(bm25, address)| {
@@ -593,7 +596,10 @@ impl SearchIndex {
                 stems: pattern.clone(),
                 strength,
             }];
-            for rule in self.rules_starting_with(&pattern[0]).filter(|rule| rule.pattern == pattern) {
+            for rule in self
+                .rules_starting_with(&pattern[0])
+                .filter(|rule| rule.pattern == pattern)
+            {
                 for target in &rule.targets {
                     if !forms.iter().any(|form| &form.stems == target) {
                         forms.push(Form {
@@ -603,7 +609,11 @@ impl SearchIndex {
                     }
                 }
             }
-            let text = span.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            let text = span
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             if concepts.iter().any(|c| c.text == text) {
                 continue;
             }
@@ -668,20 +678,28 @@ impl SearchIndex {
         for i in 0..kept.len() {
             let word = &kept[i];
             let len = word.text.chars().count();
-            if !(3..=4).contains(&len) || self.postings.contains_key(&word.stem) || self.is_rule_word(&word.stem) {
+            if !(3..=4).contains(&len)
+                || self.postings.contains_key(&word.stem)
+                || self.is_rule_word(&word.stem)
+            {
                 continue;
             }
             let next = kept.get(i + 1).map(|w| w.stem.as_str());
             let previous = i.checked_sub(1).map(|p| kept[p].stem.as_str());
-            let fix = self.rules.iter().find_map(|rule| match rule.pattern.as_slice() {
-                [first, second] if Some(second.as_str()) == next => {
-                    bounded_distance(word.text.as_bytes(), first.as_bytes(), 1).map(|_| first.clone())
-                }
-                [first, second] if Some(first.as_str()) == previous => {
-                    bounded_distance(word.text.as_bytes(), second.as_bytes(), 1).map(|_| second.clone())
-                }
-                _ => None,
-            });
+            let fix = self
+                .rules
+                .iter()
+                .find_map(|rule| match rule.pattern.as_slice() {
+                    [first, second] if Some(second.as_str()) == next => {
+                        bounded_distance(word.text.as_bytes(), first.as_bytes(), 1)
+                            .map(|_| first.clone())
+                    }
+                    [first, second] if Some(first.as_str()) == previous => {
+                        bounded_distance(word.text.as_bytes(), second.as_bytes(), 1)
+                            .map(|_| second.clone())
+                    }
+                    _ => None,
+                });
             if let Some(fixed) = fix {
                 kept[i].text = fixed.clone();
                 kept[i].stem = fixed;
@@ -722,7 +740,9 @@ impl SearchIndex {
             let candidates = self.known_words.get(&candidate_len).into_iter().flatten();
             for candidate in candidates.filter(|c| c.as_bytes()[0] == word.as_bytes()[0]) {
                 let limit = best.map_or(max_distance, |(d, _)| d);
-                if let Some(distance) = bounded_distance(word.as_bytes(), candidate.as_bytes(), limit) {
+                if let Some(distance) =
+                    bounded_distance(word.as_bytes(), candidate.as_bytes(), limit)
+                {
                     if best.is_none_or(|(d, w)| distance < d || (distance == d && candidate < w)) {
                         best = Some((distance, candidate));
                     }
@@ -754,7 +774,9 @@ fn bounded_distance(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
         let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut value = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            let mut value = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 value = value.min(before[j - 2] + 1);
             }
@@ -779,39 +801,366 @@ pub fn is_stop_word(word: &str) -> bool {
 
 /// Sorted, for binary search (a unit test checks).
 const STOP_WORDS: &[&str] = &[
-    "a", "able", "about", "above", "across", "actually", "after", "again", "against", "ago", "ah",
-    "all", "almost", "alot", "already", "also", "although", "always", "am", "an", "and", "any",
-    "anybody", "anymore", "anyone", "anything", "anyway", "anyways", "are", "aren", "around", "as",
-    "at", "aw", "barely", "basically", "be", "been", "before", "being", "below", "between", "bit",
-    "both", "btw", "but", "by", "can", "cause", "certain", "certainly", "could", "couldn",
-    "couple", "curious", "d", "day", "days", "dear", "definitely", "did", "didn", "do", "does",
-    "doesn", "doing", "don", "down", "dunno", "during", "each", "eh", "either", "else", "enough",
-    "etc", "even", "ever", "every", "exactly", "explain", "few", "first", "folks", "for",
-    "friends", "from", "further", "gave", "genuinely", "get", "gets", "getting", "give", "given",
-    "gives", "go", "goes", "going", "gonna", "got", "gotta", "gotten", "guess", "guys", "had",
-    "hadn", "haha", "hardly", "has", "hasn", "have", "haven", "having", "he", "hear", "heard",
-    "hehe", "hello", "help", "her", "here", "hers", "herself", "hey", "hi", "him", "himself",
-    "his", "hmm", "honest", "honestly", "hope", "hoping", "how", "however", "i", "if", "im", "in",
-    "into", "is", "isn", "it", "its", "itself", "just", "keep", "keeps", "kept", "kind", "kinda",
-    "know", "knows", "lately", "lemme", "let", "like", "ll", "lol", "look", "looking", "looks",
-    "lot", "lots", "m", "made", "make", "makes", "making", "maybe", "me", "mean", "meant",
-    "mention", "mentioned", "mentioning", "mentions", "might", "mine", "month", "months", "more",
-    "most", "mostly", "much", "must", "mustn", "my", "myself", "need", "needs", "no", "nor", "not",
-    "now", "o", "of", "off", "often", "oh", "ok", "okay", "on", "once", "one", "only", "or",
-    "other", "others", "our", "ours", "ourselves", "out", "over", "own", "per", "place", "please",
-    "pls", "plz", "pretty", "probably", "proper", "properly", "put", "quite", "rather", "re",
-    "read", "reading", "really", "recently", "s", "said", "saw", "say", "says", "see", "seeing",
-    "seem", "seems", "seen", "shan", "she", "should", "shouldn", "since", "so", "some", "somebody",
-    "someone", "something", "sort", "sound", "sounding", "sounds", "still", "stuff", "such",
-    "supposed", "sure", "t", "take", "taken", "takes", "taking", "tbh", "tell", "than", "thank",
-    "thanks", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there",
-    "these", "they", "thing", "things", "think", "this", "those", "though", "through", "thx", "to",
-    "today", "tonight", "too", "took", "totally", "u", "ugh", "uh", "um", "under", "until", "up",
-    "ur", "us", "use", "used", "uses", "using", "ve", "very", "via", "wanna", "want", "wanted",
-    "wants", "was", "wasn", "way", "we", "week", "weeks", "well", "were", "weren", "what", "whats",
-    "when", "where", "whether", "which", "while", "who", "whom", "why", "will", "with", "within",
-    "without", "won", "wondering", "would", "wouldn", "wow", "y", "ya", "yall", "yay", "yeah",
-    "year", "years", "yes", "yesterday", "yet", "you", "your", "yours", "yourself", "yourselves",
+    "a",
+    "able",
+    "about",
+    "above",
+    "across",
+    "actually",
+    "after",
+    "again",
+    "against",
+    "ago",
+    "ah",
+    "all",
+    "almost",
+    "alot",
+    "already",
+    "also",
+    "although",
+    "always",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anybody",
+    "anymore",
+    "anyone",
+    "anything",
+    "anyway",
+    "anyways",
+    "are",
+    "aren",
+    "around",
+    "as",
+    "at",
+    "aw",
+    "barely",
+    "basically",
+    "be",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "bit",
+    "both",
+    "btw",
+    "but",
+    "by",
+    "can",
+    "cause",
+    "certain",
+    "certainly",
+    "could",
+    "couldn",
+    "couple",
+    "curious",
+    "d",
+    "day",
+    "days",
+    "dear",
+    "definitely",
+    "did",
+    "didn",
+    "do",
+    "does",
+    "doesn",
+    "doing",
+    "don",
+    "down",
+    "dunno",
+    "during",
+    "each",
+    "eh",
+    "either",
+    "else",
+    "enough",
+    "etc",
+    "even",
+    "ever",
+    "every",
+    "exactly",
+    "explain",
+    "few",
+    "first",
+    "folks",
+    "for",
+    "friends",
+    "from",
+    "further",
+    "gave",
+    "genuinely",
+    "get",
+    "gets",
+    "getting",
+    "give",
+    "given",
+    "gives",
+    "go",
+    "goes",
+    "going",
+    "gonna",
+    "got",
+    "gotta",
+    "gotten",
+    "guess",
+    "guys",
+    "had",
+    "hadn",
+    "haha",
+    "hardly",
+    "has",
+    "hasn",
+    "have",
+    "haven",
+    "having",
+    "he",
+    "hear",
+    "heard",
+    "hehe",
+    "hello",
+    "help",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "hey",
+    "hi",
+    "him",
+    "himself",
+    "his",
+    "hmm",
+    "honest",
+    "honestly",
+    "hope",
+    "hoping",
+    "how",
+    "however",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "isn",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "keep",
+    "keeps",
+    "kept",
+    "kind",
+    "kinda",
+    "know",
+    "knows",
+    "lately",
+    "lemme",
+    "let",
+    "like",
+    "ll",
+    "lol",
+    "look",
+    "looking",
+    "looks",
+    "lot",
+    "lots",
+    "m",
+    "made",
+    "make",
+    "makes",
+    "making",
+    "maybe",
+    "me",
+    "mean",
+    "meant",
+    "mention",
+    "mentioned",
+    "mentioning",
+    "mentions",
+    "might",
+    "mine",
+    "month",
+    "months",
+    "more",
+    "most",
+    "mostly",
+    "much",
+    "must",
+    "mustn",
+    "my",
+    "myself",
+    "need",
+    "needs",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "o",
+    "of",
+    "off",
+    "often",
+    "oh",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "others",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "per",
+    "place",
+    "please",
+    "pls",
+    "plz",
+    "pretty",
+    "probably",
+    "proper",
+    "properly",
+    "put",
+    "quite",
+    "rather",
+    "re",
+    "read",
+    "reading",
+    "really",
+    "recently",
+    "s",
+    "said",
+    "saw",
+    "say",
+    "says",
+    "see",
+    "seeing",
+    "seem",
+    "seems",
+    "seen",
+    "shan",
+    "she",
+    "should",
+    "shouldn",
+    "since",
+    "so",
+    "some",
+    "somebody",
+    "someone",
+    "something",
+    "sort",
+    "sound",
+    "sounding",
+    "sounds",
+    "still",
+    "stuff",
+    "such",
+    "supposed",
+    "sure",
+    "t",
+    "take",
+    "taken",
+    "takes",
+    "taking",
+    "tbh",
+    "tell",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "thats",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "things",
+    "think",
+    "this",
+    "those",
+    "though",
+    "through",
+    "thx",
+    "to",
+    "today",
+    "tonight",
+    "too",
+    "took",
+    "totally",
+    "u",
+    "ugh",
+    "uh",
+    "um",
+    "under",
+    "until",
+    "up",
+    "ur",
+    "us",
+    "use",
+    "used",
+    "uses",
+    "using",
+    "ve",
+    "very",
+    "via",
+    "wanna",
+    "want",
+    "wanted",
+    "wants",
+    "was",
+    "wasn",
+    "way",
+    "we",
+    "week",
+    "weeks",
+    "well",
+    "were",
+    "weren",
+    "what",
+    "whats",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "won",
+    "wondering",
+    "would",
+    "wouldn",
+    "wow",
+    "y",
+    "ya",
+    "yall",
+    "yay",
+    "yeah",
+    "year",
+    "years",
+    "yes",
+    "yesterday",
+    "yet",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
 ];
 
 #[cfg(test)]

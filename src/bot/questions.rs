@@ -140,14 +140,9 @@ impl AnsweredTally {
     /// written is put back for the next flush.
     pub fn flush(&self, log: &ReviewLog) {
         let pending = self.0.swap(0, Ordering::Relaxed);
-        for written in 0..pending {
-            if let Err(error) = log.count_event(review::Reason::Answered) {
-                tracing::warn!(%error, "could not count answered questions; will retry");
-                self.0.fetch_add(pending - written, Ordering::Relaxed);
-                return;
-            }
-            // Let a waiting abstention take the connection between writes.
-            std::thread::yield_now();
+        if let Err(error) = log.count_events(review::Reason::Answered, pending) {
+            tracing::warn!(%error, "could not count answered questions; will retry");
+            self.0.fetch_add(pending, Ordering::Relaxed);
         }
     }
 }

@@ -231,9 +231,17 @@ impl ReviewLog {
     /// Counts an event for /stats without storing any question: for "Helpful"
     /// clicks and answered questions, which have none worth keeping.
     pub fn count_event(&self, reason: Reason) -> Result<(), ReviewError> {
+        self.count_events(reason, 1)
+    }
+
+    /// Counts `n` events at once: one write for a batch the bot tallied in memory.
+    pub fn count_events(&self, reason: Reason, n: u64) -> Result<(), ReviewError> {
+        if n == 0 {
+            return Ok(());
+        }
         let path = self.path();
         let connection = self.connection();
-        bump_counter(&connection, reason, now_unix()).at(path)
+        add_to_counter(&connection, reason, now_unix(), n).at(path)
     }
 
     /// Review items grouped by normalised question and status, most recently
@@ -619,12 +627,23 @@ fn check_writable(path: &Path) -> Result<(), ReviewError> {
 
 /// Adds one to the counter for `reason` in the hour holding `at`.
 fn bump_counter(connection: &Connection, reason: Reason, at: i64) -> rusqlite::Result<()> {
+    add_to_counter(connection, reason, at, 1)
+}
+
+/// Adds `n` to the counter for `reason` in the hour holding `at`.
+fn add_to_counter(
+    connection: &Connection,
+    reason: Reason,
+    at: i64,
+    n: u64,
+) -> rusqlite::Result<()> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
     connection
         .prepare_cached(
-            "INSERT INTO event_counts (hour, kind, n) VALUES (?1, ?2, 1) \
-             ON CONFLICT (hour, kind) DO UPDATE SET n = n + 1",
+            "INSERT INTO event_counts (hour, kind, n) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (hour, kind) DO UPDATE SET n = n + ?3",
         )?
-        .execute(params![at.div_euclid(SECONDS_PER_HOUR), reason.as_str()])?;
+        .execute(params![at.div_euclid(SECONDS_PER_HOUR), reason.as_str(), n])?;
     Ok(())
 }
 

@@ -23,7 +23,12 @@ fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -45,7 +50,10 @@ fn write_config(dir: &Path, knowledge: &Path, extra: &str) -> std::path::PathBuf
 
 #[test]
 fn ask_prints_the_passage_and_the_disclaimer() {
-    let output = ldnbot().args(["ask", "What are the side effects of LDN?"]).output().unwrap();
+    let output = ldnbot()
+        .args(["ask", "What are the side effects of LDN?"])
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(stdout.contains("Balancing Risks and Benefits"), "{stdout}");
@@ -55,7 +63,10 @@ fn ask_prints_the_passage_and_the_disclaimer() {
 
 #[test]
 fn ask_says_so_when_not_covered() {
-    let output = ldnbot().args(["ask", "Who painted the Mona Lisa?"]).output().unwrap();
+    let output = ldnbot()
+        .args(["ask", "Who painted the Mona Lisa?"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let stdout = text(&output.stdout);
     assert!(stdout.contains("doesn't cover"), "{stdout}");
@@ -64,19 +75,37 @@ fn ask_says_so_when_not_covered() {
 
 #[test]
 fn ask_json_has_the_documented_fields() {
-    let output = ldnbot().args(["ask", "--json", "What are the side effects of LDN?"]).output().unwrap();
+    let output = ldnbot()
+        .args(["ask", "--json", "What are the side effects of LDN?"])
+        .output()
+        .unwrap();
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for key in [
-        "question", "answered", "passage", "section", "article", "passage_id", "score", "reason",
-        "alternatives", "disclaimer",
+        "question",
+        "answered",
+        "passage",
+        "section",
+        "article",
+        "passage_id",
+        "score",
+        "reason",
+        "alternatives",
+        "disclaimer",
     ] {
         assert!(value.get(key).is_some(), "missing {key} in {value}");
     }
     assert_eq!(value["answered"], true);
-    assert_eq!(value["section"], "Considerations and Caveats › Balancing Risks and Benefits");
+    assert_eq!(
+        value["section"],
+        "Considerations and Caveats › Balancing Risks and Benefits"
+    );
     assert!(value["reason"].is_null());
     let alternative = &value["alternatives"][0];
-    assert!(alternative["passage_id"].is_string() && alternative["section"].is_string() && alternative["score"].is_number());
+    assert!(
+        alternative["passage_id"].is_string()
+            && alternative["section"].is_string()
+            && alternative["score"].is_number()
+    );
 }
 
 #[test]
@@ -101,7 +130,9 @@ fn stdin_gives_one_json_line_per_input_line_blank_ones_included() {
     assert_eq!(lines[3]["reason"], "urgent");
     assert!(lines[3]["notice"].as_str().unwrap().contains("emergency"));
     assert_eq!(lines[4]["answered"], false);
-    assert!(lines.iter().all(|line| line["disclaimer"].as_str().is_some_and(|d| !d.is_empty())));
+    assert!(lines
+        .iter()
+        .all(|line| line["disclaimer"].as_str().is_some_and(|d| !d.is_empty())));
 }
 
 #[test]
@@ -109,7 +140,10 @@ fn every_naughty_string_is_a_valid_json_answer() {
     let raw = std::fs::read_to_string(data("blns.json")).unwrap();
     let strings: Vec<String> = serde_json::from_str(&raw).unwrap();
     // One per line: a string's own newlines would split it into several questions.
-    let input: Vec<String> = strings.iter().map(|s| s.replace(['\n', '\r'], " ")).collect();
+    let input: Vec<String> = strings
+        .iter()
+        .map(|s| s.replace(['\n', '\r'], " "))
+        .collect();
     let output = run_with_stdin(
         {
             let mut command = ldnbot();
@@ -133,7 +167,10 @@ fn check_reports_files_passages_and_version() {
     let output = ldnbot().arg("check").output().unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("ldn-rheumatoid-arthritis.md (11 passages)"), "{stdout}");
+    assert!(
+        stdout.contains("ldn-rheumatoid-arthritis.md (11 passages)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("passages: 11"), "{stdout}");
     assert!(stdout.contains("version: "), "{stdout}");
 }
@@ -143,9 +180,18 @@ fn check_fails_on_a_broken_knowledge_dir() {
     let dir = tempfile::tempdir().unwrap();
     let knowledge = dir.path().join("knowledge");
     std::fs::create_dir(&knowledge).unwrap();
-    std::fs::write(knowledge.join("bad.md"), "+++\ntitle = [\n+++\n## A\n\ntext\n").unwrap();
+    std::fs::write(
+        knowledge.join("bad.md"),
+        "+++\ntitle = [\n+++\n## A\n\ntext\n",
+    )
+    .unwrap();
     let config = write_config(dir.path(), &knowledge, "");
-    let output = ldnbot().arg("--config").arg(&config).arg("check").output().unwrap();
+    let output = ldnbot()
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("bad.md"), "{stderr}");
@@ -155,7 +201,11 @@ fn check_fails_on_a_broken_knowledge_dir() {
 fn an_unknown_config_key_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &knowledge_dir(), "[answer]\nthreshhold = 0.4\n");
-    let output = ldnbot().arg("check").env("LDNBOT_CONFIG", &config).output().unwrap();
+    let output = ldnbot()
+        .arg("check")
+        .env("LDNBOT_CONFIG", &config)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("threshhold"), "{stderr}");
@@ -190,12 +240,24 @@ fn eval_prints_misses_and_the_summary_and_honours_min_overall() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("MISS"), "{stdout}");
     assert!(
-        stdout.contains("in-scope strict 1/2 lenient 1/2 · out-of-scope abstained 1/1 · overall 66.7%"),
+        stdout.contains(
+            "in-scope strict 1/2 lenient 1/2 · out-of-scope abstained 1/1 · overall 66.7%"
+        ),
         "{stdout}"
     );
-    let output = ldnbot().arg("eval").arg(&file).args(["--min-overall", "90"]).output().unwrap();
+    let output = ldnbot()
+        .arg("eval")
+        .arg(&file)
+        .args(["--min-overall", "90"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let output = ldnbot().arg("eval").arg(&file).args(["--json"]).output().unwrap();
+    let output = ldnbot()
+        .arg("eval")
+        .arg(&file)
+        .args(["--json"])
+        .output()
+        .unwrap();
     let last = text(&output.stdout).lines().last().unwrap().to_string();
     let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
     assert_eq!(summary["strict"], 1);
@@ -265,16 +327,31 @@ fn unanswered_list_groups_and_resolve_dismiss_change_status() {
     }
     let children = open
         .iter()
-        .find(|g| g["question"].as_str().unwrap().to_lowercase().contains("children"))
+        .find(|g| {
+            g["question"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("children")
+        })
         .unwrap();
     assert_eq!(children["count"], 2);
-    let pharmacy = open.iter().find(|g| g["question"].as_str().unwrap().contains("pharmacy")).unwrap();
+    let pharmacy = open
+        .iter()
+        .find(|g| g["question"].as_str().unwrap().contains("pharmacy"))
+        .unwrap();
 
     let id = children["id"].as_i64().unwrap().to_string();
     let output = ldnbot()
         .arg("--config")
         .arg(&config)
-        .args(["unanswered", "resolve", &id, "--note", "added a section on children"])
+        .args([
+            "unanswered",
+            "resolve",
+            &id,
+            "--note",
+            "added a section on children",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -343,5 +420,9 @@ fn a_corrupt_database_is_named_and_exits_2() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("review.sqlite3"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("review.sqlite3"),
+        "{}",
+        text(&output.stderr)
+    );
 }

@@ -13,19 +13,26 @@ pub fn knowledge_dir() -> PathBuf {
 }
 
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 /// Built once: every test here only reads it.
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Engine::load(&knowledge_dir(), &AnswerConfig::default(), &SafetyConfig::default())
-            .expect("the bundled knowledge base loads")
+        Engine::load(
+            &knowledge_dir(),
+            &AnswerConfig::default(),
+            &SafetyConfig::default(),
+        )
+        .expect("the bundled knowledge base loads")
     })
 }
 
-const RISKS: &str = "ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits";
+const RISKS: &str =
+    "ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits";
 const MECHANISM: &str = "ldn-rheumatoid-arthritis/the-mechanism-of-action";
 const LDN: &str = "ldn-rheumatoid-arthritis/what-is-low-dose-naltrexone-ldn";
 const RA: &str = "ldn-rheumatoid-arthritis/what-is-rheumatoid-arthritis";
@@ -71,7 +78,11 @@ fn the_article_parses_into_eleven_passages() {
 #[test]
 fn bad_front_matter_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("broken.md"), "+++\ntitle = \n+++\n## A\n\ntext\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.md"),
+        "+++\ntitle = \n+++\n## A\n\ntext\n",
+    )
+    .unwrap();
     let err = Knowledge::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("broken.md"), "{err}");
     assert!(err.contains("front matter"), "{err}");
@@ -84,7 +95,10 @@ fn an_empty_dir_and_a_file_without_passages_are_errors() {
     assert!(err.contains("no knowledge files"), "{err}");
     std::fs::write(dir.path().join("empty.md"), "# Only a title\n").unwrap();
     let err = Knowledge::load(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("empty.md") && err.contains("no passages"), "{err}");
+    assert!(
+        err.contains("empty.md") && err.contains("no passages"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -113,15 +127,30 @@ fn dev_questions_score_above_the_bar() {
 fn typos_still_find_their_passages() {
     assert_eq!(found_id("sid effects of ldn").as_deref(), Some(RISKS));
     assert_eq!(found_id("naltrexone mecanism").as_deref(), Some(MECHANISM));
-    assert_eq!(found_id("what is low dose naltrexome").as_deref(), Some(LDN));
-    assert_eq!(found_id("what is rheumatoid arthritus").as_deref(), Some(RA));
+    assert_eq!(
+        found_id("what is low dose naltrexome").as_deref(),
+        Some(LDN)
+    );
+    assert_eq!(
+        found_id("what is rheumatoid arthritus").as_deref(),
+        Some(RA)
+    );
 }
 
 #[test]
 fn lay_words_reach_the_article_terms() {
-    assert_eq!(found_id("Can LDN make it hard to sleep?").as_deref(), Some(RISKS));
-    assert_eq!(found_id("does LDN boost endorphins").as_deref(), Some(MECHANISM));
-    assert_eq!(found_id("What's the usual dosing for LDN?").as_deref(), Some(LDN));
+    assert_eq!(
+        found_id("Can LDN make it hard to sleep?").as_deref(),
+        Some(RISKS)
+    );
+    assert_eq!(
+        found_id("does LDN boost endorphins").as_deref(),
+        Some(MECHANISM)
+    );
+    assert_eq!(
+        found_id("What's the usual dosing for LDN?").as_deref(),
+        Some(LDN)
+    );
 }
 
 #[test]
@@ -161,9 +190,18 @@ fn emergencies_get_the_urgent_notice() {
         "having suicidal thoughts tonight",
         "I OVERDOSED on naltrexone",
     ] {
-        assert_eq!(engine().answer(question).reason(), Some(Reason::Urgent), "{question}");
+        assert_eq!(
+            engine().answer(question).reason(),
+            Some(Reason::Urgent),
+            "{question}"
+        );
     }
-    assert_ne!(engine().answer("What are the side effects of LDN?").reason(), Some(Reason::Urgent));
+    assert_ne!(
+        engine()
+            .answer("What are the side effects of LDN?")
+            .reason(),
+        Some(Reason::Urgent)
+    );
 }
 
 #[test]
@@ -211,7 +249,14 @@ fn synonyms_come_from_the_file() {
             std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
     }
-    let load = || Engine::load(dir.path(), &AnswerConfig::default(), &SafetyConfig::default()).unwrap();
+    let load = || {
+        Engine::load(
+            dir.path(),
+            &AnswerConfig::default(),
+            &SafetyConfig::default(),
+        )
+        .unwrap()
+    };
     // Without a vocabulary, a lay word the article never uses finds nothing.
     assert!(!load().answer("I'm zonked").is_found());
     std::fs::write(
@@ -232,8 +277,13 @@ fn a_close_runner_up_is_named_as_see_also() {
         see_also_margin: 0.0,
         ..AnswerConfig::default()
     };
-    let engine_with = |answer: &AnswerConfig| Engine::load(&knowledge_dir(), answer, &SafetyConfig::default()).unwrap();
-    let Answer::Found { passage, see_also, .. } = engine_with(&generous).answer(question) else {
+    let engine_with = |answer: &AnswerConfig| {
+        Engine::load(&knowledge_dir(), answer, &SafetyConfig::default()).unwrap()
+    };
+    let Answer::Found {
+        passage, see_also, ..
+    } = engine_with(&generous).answer(question)
+    else {
         panic!("expected an answer");
     };
     let also = see_also.expect("a runner-up that covers the question is named");
@@ -243,7 +293,12 @@ fn a_close_runner_up_is_named_as_see_also() {
         see_also_margin: 1.0,
         ..AnswerConfig::default()
     };
-    let Answer::Found { see_also, alternatives, .. } = engine_with(&strict).answer("What are the side effects of LDN?") else {
+    let Answer::Found {
+        see_also,
+        alternatives,
+        ..
+    } = engine_with(&strict).answer("What are the side effects of LDN?")
+    else {
         panic!("expected an answer");
     };
     assert!(see_also.is_none());

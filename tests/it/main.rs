@@ -1,9 +1,9 @@
+mod cli;
 mod discord;
+mod engine;
 mod fake_discord_smoke;
+mod props;
 mod reload;
 mod review;
 #[path = "../support/mod.rs"]
 mod support;
-mod cli;
-mod engine;
-mod props;
