@@ -7,3 +7,4 @@ mod reload;
 mod review;
 #[path = "../support/mod.rs"]
 mod support;
+mod serve_binary;
