@@ -85,6 +85,9 @@ pub struct Concept {
     pub topic: bool,
     /// Neither the word nor any synonym of it occurs in the knowledge base.
     pub unknown: bool,
+    /// Counts for a passage that matches it and is no loss for one that does not:
+    /// a question shape is a hint about what is asked, not a word to cover.
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +175,8 @@ pub struct SearchIndex {
     rules_by_first_stem: HashMap<String, Vec<usize>>,
     /// Every stem that appears in some rule's pattern.
     rule_stems: HashSet<String>,
+    /// Question shapes: stems in order (question words included) and what they find.
+    shapes: Vec<Rule>,
     ignore: HashSet<String>,
     /// Each passage's heading as stems, function words left out.
     titles: Vec<Vec<String>>,
@@ -346,6 +351,22 @@ impl SearchIndex {
                 });
             }
         }
+        // Shapes keep their question words: "how" is the point of "how … work".
+        let mut shapes: Vec<Rule> = synonyms
+            .shapes
+            .iter()
+            .map(|(pattern, targets)| Rule {
+                pattern: tokens(&mut stem_analyzer(), pattern),
+                targets: targets
+                    .iter()
+                    .map(|target| analyze_phrase(target, &mut known))
+                    .filter(|stems| !stems.is_empty())
+                    .collect(),
+                strength: weights.lay,
+            })
+            .filter(|shape| !shape.pattern.is_empty() && !shape.targets.is_empty())
+            .collect();
+        shapes.sort_by_key(|shape| std::cmp::Reverse(shape.pattern.len()));
         // Longest patterns first, so "side effects" wins over "side".
         rules.sort_by_key(|rule| std::cmp::Reverse(rule.pattern.len()));
 
@@ -387,6 +408,7 @@ impl SearchIndex {
             rules,
             rules_by_first_stem,
             rule_stems,
+            shapes,
             ignore,
             titles,
             passage_count: passages.len(),
@@ -444,8 +466,11 @@ impl SearchIndex {
         let mut covered = 0.0;
         let mut matched_concepts = 0;
         for concept in concepts.iter().filter(|c| !c.topic) {
-            total += concept.weight;
             let strength = self.match_strength(concept, passage);
+            if concept.optional && strength == 0.0 {
+                continue;
+            }
+            total += concept.weight;
             if strength > 0.0 {
                 matched_concepts += 1;
                 covered += concept.weight * strength;
@@ -619,7 +644,44 @@ impl SearchIndex {
             }
             concepts.push(self.concept(text, forms));
         }
+        self.add_shape_concepts(&text, &mut concepts);
         concepts
+    }
+
+    /// A question shape found in the question adds a concept for what it asks.
+    fn add_shape_concepts(&self, text: &str, concepts: &mut Vec<Concept>) {
+        if self.shapes.is_empty() {
+            return;
+        }
+        let mut stemmer = self.stemmer.clone();
+        let stems = tokens(&mut stemmer, text);
+        let mut matched: Vec<&[String]> = Vec::new();
+        // Longest first, so "how … know … work" wins over the "how … work" inside it.
+        for shape in &self.shapes {
+            if !contains_in_order(&stems, &shape.pattern, SHAPE_WINDOW)
+                || matched
+                    .iter()
+                    .any(|longer| contains_in_order(longer, &shape.pattern, longer.len()))
+            {
+                continue;
+            }
+            matched.push(&shape.pattern);
+            let text = shape.pattern.join(" … ");
+            if concepts.iter().any(|c| c.text == text) {
+                continue;
+            }
+            let forms = shape
+                .targets
+                .iter()
+                .map(|target| Form {
+                    stems: target.clone(),
+                    strength: shape.strength,
+                })
+                .collect();
+            let mut concept = self.concept(text, forms);
+            concept.optional = true;
+            concepts.push(concept);
+        }
     }
 
     fn concept(&self, text: String, forms: Vec<Form>) -> Concept {
@@ -650,6 +712,7 @@ impl SearchIndex {
             weight,
             topic,
             unknown,
+            optional: false,
         }
     }
 
@@ -751,6 +814,33 @@ impl SearchIndex {
         }
         best.map(|(_, word)| word.clone())
     }
+}
+
+/// How many words a question shape may span.
+const SHAPE_WINDOW: usize = 8;
+
+/// Whether `pattern` occurs in `words` in order, other words between, within `window` words.
+fn contains_in_order(words: &[String], pattern: &[String], window: usize) -> bool {
+    let Some(first) = pattern.first() else {
+        return false;
+    };
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| *w == first)
+        .any(|(start, _)| {
+            let end = (start + window).min(words.len());
+            let mut rest = pattern[1..].iter();
+            let mut next = rest.next();
+            for word in &words[start + 1..end] {
+                match next {
+                    Some(wanted) if wanted == word => next = rest.next(),
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            next.is_none()
+        })
 }
 
 /// The longest word compared for typos; longer ones are never corrected.
@@ -1182,6 +1272,19 @@ mod tests {
         assert_eq!(bounded_distance(b"naltrexome", b"arthritis", 1), None);
         assert_eq!(bounded_distance(b"arthritus", b"arthritis", 2), Some(1));
         assert_eq!(bounded_distance(b"kitten", b"sitting", 3), Some(3));
+    }
+
+    #[test]
+    fn shapes_match_in_order_within_the_window() {
+        let words: Vec<String> = "how does low dose naltrexone actually work"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let pattern = vec!["how".to_string(), "work".to_string()];
+        assert!(contains_in_order(&words, &pattern, 8));
+        assert!(!contains_in_order(&words, &pattern, 3));
+        let reversed = vec!["work".to_string(), "how".to_string()];
+        assert!(!contains_in_order(&words, &reversed, 8));
     }
 
     #[test]

@@ -13,6 +13,11 @@
 //!
 //! # Words that carry no meaning in this community's questions ("lol", "tbh").
 //! ignore = ["lol"]
+//!
+//! # Question shapes: these words in this order (others may come between), question
+//! # words included, say what is asked even when each word alone says little.
+//! [shapes]
+//! "how work" = ["mechanism of action"]
 //! ```
 //!
 //! Entries are plain words; they go through the same analyzer as the articles,
@@ -40,6 +45,8 @@ pub struct Synonyms {
     pub lay: Vec<(String, Vec<String>)>,
     /// Words to leave out of every question.
     pub ignore: Vec<String>,
+    /// Words, in order, that say what a question asks, and the article's words that answer it.
+    pub shapes: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +58,8 @@ struct SynonymsFile {
     lay: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     ignore: Vec<String>,
+    #[serde(default)]
+    shapes: BTreeMap<String, Vec<String>>,
 }
 
 impl Synonyms {
@@ -81,14 +90,14 @@ impl Synonyms {
                 ));
             }
         }
-        for (word, targets) in &file.lay {
+        for (word, targets) in file.lay.iter().chain(&file.shapes) {
             if word.trim().is_empty()
                 || targets.is_empty()
                 || targets.iter().any(|t| t.trim().is_empty())
             {
                 return Err(error(
                     line_of(word),
-                    format!("lay entry {word:?} needs a word and at least one non-empty target"),
+                    format!("entry {word:?} needs a word and at least one non-empty target"),
                 ));
             }
         }
@@ -96,6 +105,7 @@ impl Synonyms {
             equivalent: file.equivalent,
             lay: file.lay.into_iter().collect(),
             ignore: file.ignore,
+            shapes: file.shapes.into_iter().collect(),
         })
     }
 }

@@ -5,6 +5,6 @@ mod fake_discord_smoke;
 mod props;
 mod reload;
 mod review;
+mod serve_binary;
 #[path = "../support/mod.rs"]
 mod support;
-mod serve_binary;

@@ -14,12 +14,17 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// The committed config with the fake's address, the test guild and temp paths.
 fn operator_config(dir: &Path, knowledge: &Path, api_proxy: &str) -> PathBuf {
-    let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/ldnbot.toml")).unwrap();
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/ldnbot.toml"))
+            .unwrap();
     let config = committed
         .replace("dir = \"../knowledge\"", &format!("dir = {knowledge:?}"))
         .replace("guild_ids = []", &format!("guild_ids = [{GUILD_ID}]"))
         .replace("cooldown_questions = 5", "cooldown_questions = 100")
-        .replace("# api_proxy = \"http://127.0.0.1:3000\"", &format!("api_proxy = {api_proxy:?}"))
+        .replace(
+            "# api_proxy = \"http://127.0.0.1:3000\"",
+            &format!("api_proxy = {api_proxy:?}"),
+        )
         .replace(
             "database = \"../data/ldnbot.sqlite3\"",
             &format!("database = {:?}", dir.join("review.sqlite3")),
@@ -32,7 +37,8 @@ fn operator_config(dir: &Path, knowledge: &Path, api_proxy: &str) -> PathBuf {
 
 fn copy_knowledge(to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).unwrap() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).unwrap()
+    {
         let path = entry.unwrap().path();
         std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
     }
@@ -60,15 +66,25 @@ fn signal(child: &Child, name: &str) {
 async fn ask(fake: &FakeDiscord, id: u64, question: &str) -> String {
     fake.dispatch(
         "INTERACTION_CREATE",
-        slash_command(id, "ask", json!([opt_str("question", question)]), Member::plain(42)),
+        slash_command(
+            id,
+            "ask",
+            json!([opt_str("question", question)]),
+            Member::plain(42),
+        ),
     )
     .await;
-    let callback = fake.wait_for_callback(WAIT, id).await.expect("a reply to /ask");
+    let callback = fake
+        .wait_for_callback(WAIT, id)
+        .await
+        .expect("a reply to /ask");
     let mut text = callback.all_text();
     // A deferred reply arrives as an edit of the original response.
     if callback.body["type"] == 5 {
         if let Some(edit) = fake
-            .wait_for_request(WAIT, |r| r.is("PATCH", "/webhooks/") && r.path.contains(&format!("tok-{id}")))
+            .wait_for_request(WAIT, |r| {
+                r.is("PATCH", "/webhooks/") && r.path.contains(&format!("tok-{id}"))
+            })
             .await
         {
             text.push_str(&edit.all_text());
@@ -99,10 +115,21 @@ async fn the_binary_serves_reloads_on_sighup_and_stops_on_sigterm() {
     let child = &mut bot.0;
 
     let registered = fake
-        .wait_for_request(WAIT, |r| r.is("PUT", &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands")))
+        .wait_for_request(WAIT, |r| {
+            r.is(
+                "PUT",
+                &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),
+            )
+        })
         .await;
-    assert!(registered.is_some(), "the commands are registered in the configured guild");
-    eprintln!("process start → commands registered: {:?}", started.elapsed());
+    assert!(
+        registered.is_some(),
+        "the commands are registered in the configured guild"
+    );
+    eprintln!(
+        "process start → commands registered: {:?}",
+        started.elapsed()
+    );
 
     let before = ask(&fake, 7001, "Is LDN used for fatigue?").await;
     assert!(!before.contains("tiredness diary"), "{before}");
@@ -120,11 +147,17 @@ async fn the_binary_serves_reloads_on_sighup_and_stops_on_sigterm() {
         if reply.contains("tiredness diary") {
             break;
         }
-        assert!(Instant::now() < deadline, "SIGHUP did not reload the knowledge: {reply}");
+        assert!(
+            Instant::now() < deadline,
+            "SIGHUP did not reload the knowledge: {reply}"
+        );
         id += 1;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(child.try_wait().unwrap().is_none(), "SIGHUP must not kill the bot");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP must not kill the bot"
+    );
 
     signal(child, "TERM");
     let deadline = Instant::now() + Duration::from_secs(10);
