@@ -686,26 +686,28 @@ impl SearchIndex {
 
     fn concept(&self, text: String, forms: Vec<Form>) -> Concept {
         let n = self.passage_count.max(1) as f32;
-        // Passages with the word itself or a full-strength equivalent.
-        let mut exact_docs: HashSet<u32> = HashSet::new();
-        let mut any_docs: HashSet<u32> = HashSet::new();
+        // How many passages hold the concept: the most any one of its forms is in,
+        // a close lower bound of their union that costs no set building on a
+        // large corpus. "Exact" counts the word itself and full-strength equivalents.
+        let mut exact_df = 0;
+        let mut any_df = 0;
         for form in &forms {
-            let docs = self.form_docs(form);
+            let df = self.form_df(form);
             if form.strength >= self.weights.equivalent {
-                exact_docs.extend(docs.iter().copied());
+                exact_df = exact_df.max(df);
             }
-            any_docs.extend(docs);
+            any_df = any_df.max(df);
         }
-        let unknown = any_docs.is_empty();
+        let unknown = any_df == 0;
         // BM25's idf. A word the corpus lacks is often just chat, so it weighs
         // like a fairly common word rather than the rarest.
         let df = if unknown {
             (self.weights.unknown_share * n).max(1.0)
         } else {
-            any_docs.len() as f32
+            any_df as f32
         };
         let weight = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-        let topic = exact_docs.len() as f32 >= self.weights.topic_share * n && n >= 2.0;
+        let topic = exact_df as f32 >= self.weights.topic_share * n && n >= 2.0;
         Concept {
             text,
             forms,
@@ -716,23 +718,24 @@ impl SearchIndex {
         }
     }
 
-    fn form_docs(&self, form: &Form) -> Vec<u32> {
-        let mut lists: Vec<&Vec<u32>> = Vec::new();
+    /// How many passages contain every stem of `form`.
+    fn form_df(&self, form: &Form) -> usize {
+        let mut lists: Vec<&Vec<u32>> = Vec::with_capacity(form.stems.len());
         for stem in &form.stems {
             match self.postings.get(stem) {
                 Some(docs) => lists.push(docs),
-                None => return Vec::new(),
+                None => return 0,
             }
         }
         lists.sort_by_key(|docs| docs.len());
-        let Some((first, rest)) = lists.split_first() else {
-            return Vec::new();
-        };
-        first
-            .iter()
-            .copied()
-            .filter(|doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
-            .collect()
+        match lists.split_first() {
+            None => 0,
+            Some((first, [])) => first.len(),
+            Some((first, rest)) => first
+                .iter()
+                .filter(|doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
+                .count(),
+        }
     }
 
     /// Words too short to correct alone ("sid") are corrected when the fix
