@@ -2,7 +2,10 @@
 //!
 //! 1. latency from dispatching an `/ask` INTERACTION_CREATE to the callback
 //!    POST arriving (loopback), one interaction at a time;
-//! 2. the process RSS after 1000 questions, in this process (bot and fake
+//! 2. 200 `/ask` interactions dispatched at once, then again with a reload of
+//!    the knowledge base started half-way: every one must get its callback
+//!    within Discord's 3-second deadline, and none may be lost;
+//! 3. the process RSS after 1000 questions, in this process (bot and fake
 //!    together) and for `ldnbot serve` run as a child process (the bot alone).
 //!
 //! Run with `cargo bench --bench discord`. Plain output, no harness: the
@@ -22,13 +25,17 @@ use std::time::{Duration, Instant};
 use ldnbot::answer::Engine;
 use ldnbot::bot::{self, Token};
 use ldnbot::config::Config;
-use ldnbot::reload::LiveEngine;
+use ldnbot::reload::{LiveEngine, Trigger};
 use ldnbot::review::{ReviewLog, ReviewSettings};
 use serde_json::json;
 
 use support::{opt_str, slash_command, FakeDiscord, Member, APP_ID, GUILD_ID};
 
 const LATENCY_QUESTIONS: usize = 200;
+/// Interactions dispatched at once in the burst.
+const BURST: usize = 200;
+/// Discord's interaction deadline.
+const DEADLINE: Duration = Duration::from_secs(3);
 const RSS_QUESTIONS: usize = 1000;
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -98,7 +105,7 @@ async fn run() -> anyhow::Result<()> {
     let serving = tokio::spawn(bot::serve(
         config,
         Token::new("bench-token"),
-        live,
+        Arc::clone(&live),
         review,
         async move {
             let _ = stopped.await;
@@ -121,6 +128,15 @@ async fn run() -> anyhow::Result<()> {
         latencies.push(ask(&fake, &mut next_id, QUESTIONS[i % QUESTIONS.len()]).await?);
     }
     report("answered /ask", &mut latencies);
+
+    let mut simultaneous = burst(&fake, &mut next_id, None).await?;
+    report(&format!("{BURST} /ask at once"), &mut simultaneous);
+    let mut with_reload = burst(&fake, &mut next_id, Some(Arc::clone(&live))).await?;
+    report(
+        &format!("{BURST} /ask at once, reload half-way"),
+        &mut with_reload,
+    );
+    fake.clear_requests();
 
     let mut abstentions = Vec::new();
     for i in 0..40 {
@@ -263,6 +279,78 @@ async fn ask(fake: &FakeDiscord, next_id: &mut u64, question: &str) -> anyhow::R
         callback.response
     );
     Ok(callback.at.saturating_duration_since(sent))
+}
+
+/// Dispatches [`BURST`] `/ask` interactions without waiting, then collects every
+/// callback; fails if one is lost or misses the deadline. With `reload`, a
+/// reload of the knowledge base starts half-way through the dispatching.
+async fn burst(
+    fake: &FakeDiscord,
+    next_id: &mut u64,
+    reload: Option<Arc<LiveEngine>>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut sent = Vec::with_capacity(BURST);
+    let mut reloading = None;
+    for i in 0..BURST {
+        if i == BURST / 2 {
+            if let Some(live) = &reload {
+                let live = Arc::clone(live);
+                reloading = Some(tokio::spawn(
+                    async move { live.reload(Trigger::Command).await },
+                ));
+            }
+        }
+        *next_id += 1;
+        let id = *next_id;
+        // A member each, as in a busy server; the cooldown is per member.
+        let member = Member::plain(1_000 + i as u64);
+        let event = slash_command(
+            id,
+            "ask",
+            json!([opt_str("question", QUESTIONS[i % QUESTIONS.len()])]),
+            member,
+        );
+        sent.push((id, Instant::now()));
+        fake.dispatch("INTERACTION_CREATE", event).await;
+    }
+    if let Some(reloading) = reloading {
+        let report = reloading.await??;
+        println!(
+            "discord bench: reload during the burst took {:.0} ms",
+            report.elapsed.as_secs_f64() * 1000.0
+        );
+    }
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let callbacks: std::collections::HashMap<u64, Instant> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_interaction_callback() && r.status == 204)
+            .filter_map(|r| Some((r.interaction_id()?, r.at)))
+            .collect();
+        let latencies: Vec<Duration> = sent
+            .iter()
+            .filter_map(|(id, at)| {
+                callbacks
+                    .get(id)
+                    .map(|done| done.saturating_duration_since(*at))
+            })
+            .collect();
+        if latencies.len() == sent.len() {
+            let late = latencies.iter().filter(|l| **l > DEADLINE).count();
+            anyhow::ensure!(
+                late == 0,
+                "{late} of {BURST} callbacks missed the 3 s deadline"
+            );
+            return Ok(latencies);
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{} of {BURST} interactions got no callback",
+            sent.len() - latencies.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn report(what: &str, latencies: &mut [Duration]) {
