@@ -436,13 +436,10 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
             .context("cannot listen for SIGHUP")?;
 
         let config = load_config(cli.config.as_deref())?;
-        let (dir, answer, safety) = (
-            config.knowledge.dir.clone(),
-            config.answer.clone(),
-            config.safety.clone(),
-        );
-        let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, &answer, &safety))
-            .await?
+        // Built on this thread, before anything else runs: the index build's
+        // scratch memory then goes back to the main heap instead of lingering in
+        // a worker thread's arena for the life of the process.
+        let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)
             .with_context(|| {
                 format!(
                     "cannot load the knowledge base from {}",
@@ -461,8 +458,7 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
         if config.knowledge.watch {
             spawn_watcher(Arc::clone(&live), std::time::Duration::from_secs(1))?;
         }
-        let review_config = config.clone();
-        let review = tokio::task::spawn_blocking(move || open_review(&review_config)).await??;
+        let review = open_review(&config)?;
         tracing::info!(
             passages = live.current().passages().len(),
             version = live.current().version(),

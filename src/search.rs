@@ -11,11 +11,12 @@
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
+use tantivy::directory::RamDirectory;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    TextAnalyzer, TokenizerManager,
 };
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Term};
 
@@ -23,6 +24,9 @@ use crate::knowledge::Passage;
 use crate::synonyms::Synonyms;
 
 const ANALYZER: &str = "ldn_en";
+
+/// Scratch memory for building the index; it is released once the index is built.
+const WRITER_MEMORY_BUDGET: usize = 4_000_000;
 
 /// How strongly each way of matching counts, relative to the word itself.
 #[derive(Debug, Clone, Copy)]
@@ -258,17 +262,22 @@ impl SearchIndex {
             body: schema.add_text_field("body", text),
             ord: schema.add_u64_field("ord", FAST),
         };
-        let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register(ANALYZER, stem_analyzer());
+        let tokenizers = TokenizerManager::default();
+        tokenizers.register(ANALYZER, stem_analyzer());
 
         let mut words = word_analyzer();
         let mut stemmer = stem_analyzer();
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         let mut known: HashSet<String> = HashSet::new();
         let mut titles = Vec::with_capacity(passages.len());
-        {
-            // One thread: the index is small, and one segment keeps BM25 statistics exact.
-            let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let index = {
+            // One segment, written on this thread: no indexing threads whose
+            // arenas would keep the writer's scratch memory resident, and one
+            // segment keeps BM25 statistics exact.
+            let mut writer = Index::builder()
+                .schema(schema.build())
+                .tokenizers(tokenizers)
+                .single_segment_index_writer(RamDirectory::create(), WRITER_MEMORY_BUDGET)?;
             for (ord, passage) in passages.iter().enumerate() {
                 let parents = &passage.section_path[..passage.section_path.len().saturating_sub(1)];
                 let title = separate_numbers(passage.title());
@@ -297,8 +306,8 @@ impl SearchIndex {
                     fields.ord => ord as u64,
                 ))?;
             }
-            writer.commit()?;
-        }
+            writer.finalize()?
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
