@@ -17,6 +17,8 @@ use crate::synonyms::Synonyms;
 pub enum Technique {
     /// The vocabulary in synonyms.toml.
     Synonyms,
+    /// Question shapes from synonyms.toml ("how … work").
+    Shapes,
     /// Typo correction.
     Typos,
     /// Dropping question words, function words and chat filler.
@@ -42,6 +44,7 @@ pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<
     for technique in without {
         match technique {
             Technique::Synonyms => knowledge.synonyms = Synonyms::default(),
+            Technique::Shapes => knowledge.synonyms.shapes.clear(),
             Technique::Typos => weights.typos = false,
             Technique::StopWords => weights.stop_words = false,
             Technique::TopicWords => weights.topic_share = f32::INFINITY,
