@@ -426,3 +426,23 @@ fn a_corrupt_database_is_named_and_exits_2() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn eval_without_a_technique_scores_what_it_contributes() {
+    let strict = |extra: &[&str]| -> u64 {
+        let output = ldnbot()
+            .arg("eval")
+            .arg(data("dev.jsonl"))
+            .arg("--json")
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let last = text(&output.stdout).lines().last().unwrap().to_string();
+        let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
+        summary["strict"].as_u64().unwrap()
+    };
+    let all = strict(&[]);
+    assert!(strict(&["--without", "synonyms"]) < all);
+    assert!(strict(&["--without", "stop-words,typos"]) < all);
+}

@@ -7,6 +7,7 @@ use ldnbot::answer::{Answer, Engine, Reason};
 use ldnbot::config::{AnswerConfig, SafetyConfig};
 use ldnbot::eval;
 use ldnbot::knowledge::Knowledge;
+use ldnbot::reload::{LiveEngine, Trigger};
 
 pub fn knowledge_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
@@ -241,7 +242,7 @@ fn every_naughty_string_gets_an_answer_or_a_reason() {
 }
 
 #[test]
-fn synonyms_come_from_the_file() {
+fn synonyms_come_from_the_file_and_a_reload_picks_them_up() {
     let dir = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(knowledge_dir()).unwrap() {
         let path = entry.unwrap().path();
@@ -249,22 +250,19 @@ fn synonyms_come_from_the_file() {
             std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
     }
-    let load = || {
-        Engine::load(
-            dir.path(),
-            &AnswerConfig::default(),
-            &SafetyConfig::default(),
-        )
-        .unwrap()
-    };
+    let (answer, safety) = (AnswerConfig::default(), SafetyConfig::default());
+    let engine = Engine::load(dir.path(), &answer, &safety).unwrap();
+    let live = LiveEngine::new(engine, dir.path().to_path_buf(), answer, safety);
     // Without a vocabulary, a lay word the article never uses finds nothing.
-    assert!(!load().answer("I'm zonked").is_found());
+    assert!(!live.current().answer("I'm zonked").is_found());
+
     std::fs::write(
         dir.path().join("synonyms.toml"),
         "[lay]\n\"zonked\" = [\"insomnia\"]\n",
     )
     .unwrap();
-    let Answer::Found { passage, .. } = load().answer("I'm zonked") else {
+    live.reload_blocking(Trigger::Cli).unwrap();
+    let Answer::Found { passage, .. } = live.current().answer("I'm zonked") else {
         panic!("the new synonym should lead to the insomnia passage");
     };
     assert_eq!(passage.id, RISKS);
