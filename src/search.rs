@@ -154,6 +154,10 @@ struct Rule {
     pattern: Vec<String>,
     targets: Vec<Vec<String>>,
     strength: f32,
+    /// The phrase with its function words, when the filter dropped some: such a
+    /// rule ("not working" → "working") applies only where the whole phrase is
+    /// written, or it would fire on every "working".
+    whole: Option<Vec<String>>,
 }
 
 struct Fields {
@@ -342,11 +346,13 @@ impl SearchIndex {
                     pattern: pattern.clone(),
                     targets,
                     strength: weights.equivalent,
+                    whole: None,
                 });
             }
         }
         for (phrase, targets) in &synonyms.lay {
             let pattern = analyze_phrase(phrase, &mut known);
+            let whole = tokens(&mut stem_analyzer(), &separate_numbers(phrase));
             let targets: Vec<Vec<String>> = targets
                 .iter()
                 .map(|target| analyze_phrase(target, &mut known))
@@ -354,6 +360,7 @@ impl SearchIndex {
                 .collect();
             if !pattern.is_empty() && !targets.is_empty() {
                 rules.push(Rule {
+                    whole: (whole.len() > pattern.len()).then_some(whole),
                     pattern,
                     targets,
                     strength: weights.lay,
@@ -372,6 +379,7 @@ impl SearchIndex {
                     .filter(|stems| !stems.is_empty())
                     .collect(),
                 strength: weights.lay,
+                whole: None,
             })
             .filter(|shape| !shape.pattern.is_empty() && !shape.targets.is_empty())
             .collect();
@@ -575,6 +583,13 @@ impl SearchIndex {
         let text = separate_numbers(question);
         let mut words = self.words.clone();
         let mut stemmer = self.stemmer.clone();
+        // Every word's stem, function words included, for phrases and shapes.
+        let all_stems = tokens(&mut stemmer, &text);
+        let applies = |rule: &Rule| {
+            rule.whole
+                .as_ref()
+                .is_none_or(|whole| contains_in_order(&all_stems, whole, whole.len()))
+        };
         let mut kept: Vec<Word> = Vec::new();
         for word in tokens(&mut words, &text) {
             if (self.weights.stop_words && is_stop_word(&word)) || self.ignore.contains(&word) {
@@ -620,6 +635,7 @@ impl SearchIndex {
                 .find(|rule| {
                     rule.pattern.len() <= stems.len()
                         && rule.pattern.iter().zip(&stems).all(|(p, s)| p == s)
+                        && applies(rule)
                 })
                 .map_or(1, |rule| rule.pattern.len());
             let span = &kept[i..i + rule_len];
@@ -653,21 +669,16 @@ impl SearchIndex {
             }
             concepts.push(self.concept(text, forms));
         }
-        self.add_shape_concepts(&text, &mut concepts);
+        self.add_shape_concepts(&all_stems, &mut concepts);
         concepts
     }
 
     /// A question shape found in the question adds a concept for what it asks.
-    fn add_shape_concepts(&self, text: &str, concepts: &mut Vec<Concept>) {
-        if self.shapes.is_empty() {
-            return;
-        }
-        let mut stemmer = self.stemmer.clone();
-        let stems = tokens(&mut stemmer, text);
+    fn add_shape_concepts(&self, stems: &[String], concepts: &mut Vec<Concept>) {
         let mut matched: Vec<&[String]> = Vec::new();
         // Longest first, so "how … know … work" wins over the "how … work" inside it.
         for shape in &self.shapes {
-            if !contains_in_order(&stems, &shape.pattern, SHAPE_WINDOW)
+            if !contains_in_order(stems, &shape.pattern, SHAPE_WINDOW)
                 || matched
                     .iter()
                     .any(|longer| contains_in_order(longer, &shape.pattern, longer.len()))
@@ -1023,6 +1034,9 @@ const STOP_WORDS: &[&str] = &[
     "hehe",
     "hello",
     "help",
+    "helped",
+    "helping",
+    "helps",
     "her",
     "here",
     "hers",
