@@ -200,6 +200,7 @@ async fn binary_rss(scratch: &Path) -> anyhow::Result<()> {
         proxy = fake.api_proxy(),
     );
     std::fs::write(&config_path, config)?;
+    let spawned = Instant::now();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldnbot"))
         .arg("--config")
         .arg(&config_path)
@@ -217,6 +218,10 @@ async fn binary_rss(scratch: &Path) -> anyhow::Result<()> {
     fake.wait_for_request(WAIT, |r| r.is("PUT", &route))
         .await
         .ok_or_else(|| anyhow::anyhow!("`ldnbot serve` never registered its commands"))?;
+    println!(
+        "discord bench: `ldnbot serve` process start → commands registered: {:.0} ms",
+        spawned.elapsed().as_secs_f64() * 1000.0
+    );
     let started_rss = rss_kib_of(&format!("/proc/{pid}/status"));
     let mut next_id: u64 = 50_000;
     let mut latencies = Vec::with_capacity(RSS_QUESTIONS);

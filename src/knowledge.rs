@@ -130,6 +130,7 @@ impl Knowledge {
 
         let mut hasher = Sha256::new();
         let mut passages: Vec<Passage> = Vec::new();
+        let mut ids = std::collections::HashSet::new();
         for path in &files {
             let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Read {
                 path: path.clone(),
@@ -137,7 +138,7 @@ impl Knowledge {
             })?;
             hash_file(&mut hasher, path, &text);
             for passage in parse_article(path, &text)? {
-                if passages.iter().any(|p| p.id == passage.id) {
+                if !ids.insert(passage.id.clone()) {
                     return Err(KnowledgeError::DuplicateId {
                         path: passage.file,
                         line: passage.line,

@@ -543,8 +543,14 @@ impl SearchIndex {
     }
 
     fn query(&self, concepts: &[Concept]) -> BooleanQuery {
+        // A long, chatty message would otherwise become a query of dozens of
+        // clauses; its weightiest concepts decide the BM25 ranking, and coverage
+        // still looks at all of them.
+        let mut by_weight: Vec<&Concept> = concepts.iter().collect();
+        by_weight.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        by_weight.truncate(MAX_QUERY_CONCEPTS);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for concept in concepts {
+        for concept in by_weight {
             let concept_boost = if concept.topic {
                 self.weights.topic
             } else {
@@ -838,6 +844,9 @@ impl SearchIndex {
         best.map(|(_, word)| word.clone())
     }
 }
+
+/// How many of a question's concepts go into the BM25 query.
+const MAX_QUERY_CONCEPTS: usize = 8;
 
 /// How many words a question shape may span.
 const SHAPE_WINDOW: usize = 8;
