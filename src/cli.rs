@@ -309,15 +309,6 @@ fn check(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether `answer` counts as correct for a question expecting `expect` (empty: abstain).
-pub fn is_correct(answer: &Answer, expect: &[String]) -> bool {
-    match (answer, expect.is_empty()) {
-        (Answer::Found { passage, .. }, false) => expect.iter().any(|id| *id == passage.id),
-        (Answer::Unanswered { .. }, true) => true,
-        _ => false,
-    }
-}
-
 /// Records an abstention the way the bot does, so `ask --record` can seed the review log.
 fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
     let reason = match answer.reason() {

@@ -115,7 +115,7 @@ pub fn score(engine: &Engine, cases: &[Case], mut miss: impl FnMut(String)) -> S
             }
         } else {
             summary.in_scope += 1;
-            if crate::cli::is_correct(&answer, &case.expect) {
+            if is_correct(&answer, &case.expect) {
                 summary.strict += 1;
                 summary.lenient += 1;
             } else {
@@ -171,5 +171,14 @@ pub fn run(
             Ok(ExitCode::from(1))
         }
         _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Whether `answer` counts as correct for a question expecting `expect` (empty: abstain).
+pub fn is_correct(answer: &Answer, expect: &[String]) -> bool {
+    match (answer, expect.is_empty()) {
+        (Answer::Found { passage, .. }, false) => expect.iter().any(|id| *id == passage.id),
+        (Answer::Unanswered { .. }, true) => true,
+        _ => false,
     }
 }

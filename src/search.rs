@@ -433,15 +433,6 @@ impl SearchIndex {
         })
     }
 
-    pub fn passage_count(&self) -> usize {
-        self.passage_count
-    }
-
-    /// Every stem in the index, for tests and reports.
-    pub fn stems(&self) -> impl Iterator<Item = &str> {
-        self.postings.keys().map(String::as_str)
-    }
-
     /// Finds the passages that best cover `question`, best first, at most `limit`.
     pub fn search(&self, question: &str, limit: usize) -> SearchResult {
         let concepts = self.concepts(question);
