@@ -4,7 +4,8 @@
 //! A question is analyzed into *concepts*: its informative words (question
 //! words, function words and chat filler are left out), each with the other
 //! forms that should find it — synonyms from `synonyms.toml`, and the corpus
-//! word it is a typo of. Tantivy ranks passages by BM25 over those concepts;
+//! word it is a typo of — plus optional concepts from question shapes
+//! ("how … work"). Tantivy ranks passages by BM25 over the weightiest concepts;
 //! then each candidate's *coverage* says how much of what the question asks
 //! about the passage actually contains, which is what the answer decision rests on.
 
