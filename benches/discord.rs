@@ -29,7 +29,7 @@ use ldnbot::reload::{LiveEngine, Trigger};
 use ldnbot::review::{ReviewLog, ReviewSettings};
 use serde_json::json;
 
-use support::{opt_str, slash_command, FakeDiscord, Member, APP_ID, GUILD_ID};
+use support::{opt_str, slash_command, FakeDiscord, Member, GUILD_ID};
 
 const LATENCY_QUESTIONS: usize = 200;
 /// Interactions dispatched at once in the burst.
@@ -111,8 +111,7 @@ async fn run() -> anyhow::Result<()> {
             let _ = stopped.await;
         },
     ));
-    let route = format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
-    fake.wait_for_request(WAIT, |r| r.is("PUT", &route))
+    fake.wait_for_guild_commands(WAIT)
         .await
         .ok_or_else(|| anyhow::anyhow!("the bot never registered its commands"))?;
     let rss_started = rss_kib();
@@ -214,8 +213,7 @@ async fn binary_rss(scratch: &Path) -> anyhow::Result<()> {
     let pid = child
         .id()
         .ok_or_else(|| anyhow::anyhow!("the bot exited at once"))?;
-    let route = format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
-    fake.wait_for_request(WAIT, |r| r.is("PUT", &route))
+    fake.wait_for_guild_commands(WAIT)
         .await
         .ok_or_else(|| anyhow::anyhow!("`ldnbot serve` never registered its commands"))?;
     println!(

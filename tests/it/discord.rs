@@ -94,14 +94,7 @@ async fn start_with(fake_config: FakeConfig, tweak: impl FnOnce(&mut Config)) ->
         },
     ));
     // Commands are registered before the bot handles any event.
-    let registered = fake
-        .wait_for_request(WAIT, |r| {
-            r.is(
-                "PUT",
-                &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),
-            )
-        })
-        .await;
+    let registered = fake.wait_for_guild_commands(WAIT).await;
     assert!(
         registered.is_some(),
         "the bot never registered its commands"

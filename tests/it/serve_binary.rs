@@ -114,14 +114,7 @@ async fn the_binary_serves_reloads_on_sighup_and_stops_on_sigterm() {
         .unwrap());
     let child = &mut bot.0;
 
-    let registered = fake
-        .wait_for_request(WAIT, |r| {
-            r.is(
-                "PUT",
-                &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands"),
-            )
-        })
-        .await;
+    let registered = fake.wait_for_guild_commands(WAIT).await;
     assert!(
         registered.is_some(),
         "the commands are registered in the configured guild"

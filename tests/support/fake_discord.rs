@@ -455,6 +455,14 @@ impl FakeDiscord {
         self.wait_for_request_since(0, timeout, pred).await
     }
 
+    /// Waits for the bot to register its commands in the test guild (the PUT of the guild's
+    /// command list), which it does before it handles any event.
+    pub async fn wait_for_guild_commands(&self, timeout: Duration) -> Option<Recorded> {
+        let route = format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
+        self.wait_for_request(timeout, |r| r.is("PUT", &route))
+            .await
+    }
+
     /// Waits for the first interaction callback for `interaction_id`.
     pub async fn wait_for_callback(
         &self,
