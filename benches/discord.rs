@@ -22,11 +22,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ldnbot::answer::Engine;
 use ldnbot::bot::{self, Token};
 use ldnbot::config::Config;
 use ldnbot::reload::{LiveEngine, Trigger};
-use ldnbot::review::{ReviewLog, ReviewSettings};
+use ldnbot::review::ReviewLog;
 use serde_json::json;
 
 use support::{opt_str, slash_command, FakeDiscord, Member, GUILD_ID};
@@ -86,21 +85,8 @@ async fn run() -> anyhow::Result<()> {
     config.discord.cooldown_seconds = 0;
 
     let rss_before = rss_kib();
-    let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)?;
-    let live = Arc::new(LiveEngine::new(
-        engine,
-        config.knowledge.dir.clone(),
-        config.answer.clone(),
-        config.safety.clone(),
-    ));
-    let review = ReviewLog::open(
-        &config.review.database,
-        ReviewSettings {
-            store_user_ids: false,
-            question_max_len: config.discord.question_max_len,
-            retention_days: config.review.retention_days,
-        },
-    )?;
+    let live = Arc::new(LiveEngine::load(&config)?);
+    let review = ReviewLog::open_configured(&config)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(bot::serve(
         config,

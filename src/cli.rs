@@ -17,9 +17,7 @@ use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::eval;
 use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
-use crate::review::{
-    self, ExportFormat, NewEntry, ReviewLog, ReviewSettings, Source, Status, StatusFilter,
-};
+use crate::review::{self, ExportFormat, NewEntry, ReviewLog, Source, Status, StatusFilter};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -141,7 +139,7 @@ pub fn run(cli: Cli) -> ExitCode {
             record,
         } => load(&cli).and_then(|(config, engine)| {
             let review = if *record {
-                Some(open_review(&config)?)
+                Some(ReviewLog::open_configured(&config)?)
             } else {
                 None
             };
@@ -333,18 +331,8 @@ fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
     }
 }
 
-/// Opens the review log named in the config; every failure names the file.
-pub fn open_review(config: &Config) -> anyhow::Result<ReviewLog> {
-    let settings = ReviewSettings {
-        store_user_ids: config.review.store_user_ids,
-        question_max_len: config.discord.question_max_len,
-        retention_days: config.review.retention_days,
-    };
-    Ok(ReviewLog::open(&config.review.database, settings)?)
-}
-
 fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<ExitCode> {
-    let review = open_review(config)?;
+    let review = ReviewLog::open_configured(config)?;
     match command {
         UnansweredCommand::List {
             status,
@@ -430,26 +418,19 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
         // Built on this thread, before anything else runs: the index build's
         // scratch memory then goes back to the main heap instead of lingering in
         // a worker thread's arena for the life of the process.
-        let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)
-            .with_context(|| {
-                format!(
-                    "cannot load the knowledge base from {}",
-                    config.knowledge.dir.display()
-                )
-            })?;
-        let live = Arc::new(LiveEngine::new(
-            engine,
-            config.knowledge.dir.clone(),
-            config.answer.clone(),
-            config.safety.clone(),
-        ));
+        let live = Arc::new(LiveEngine::load(&config).with_context(|| {
+            format!(
+                "cannot load the knowledge base from {}",
+                config.knowledge.dir.display()
+            )
+        })?);
         spawn_sighup_reloader(Arc::clone(&live)).context("cannot listen for SIGHUP")?;
         #[cfg(unix)]
         drop(early_hangup);
         if config.knowledge.watch {
             spawn_watcher(Arc::clone(&live), std::time::Duration::from_secs(1))?;
         }
-        let review = open_review(&config)?;
+        let review = ReviewLog::open_configured(&config)?;
         tracing::info!(
             passages = live.current().passages().len(),
             version = live.current().version(),

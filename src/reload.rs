@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::answer::{Engine, EngineError};
-use crate::config::{AnswerConfig, SafetyConfig};
+use crate::config::{AnswerConfig, Config, SafetyConfig};
 use crate::knowledge::SYNONYMS_FILE;
 
 /// How much of a [`ReloadReport`]'s text each list (files, added, removed, changed)
@@ -176,6 +176,17 @@ impl LiveEngine {
             safety,
             reloading: AtomicBool::new(false),
         }
+    }
+
+    /// Loads the knowledge base named in `config`, to be reloaded with the same settings.
+    pub fn load(config: &Config) -> Result<LiveEngine, EngineError> {
+        let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)?;
+        Ok(LiveEngine::new(
+            engine,
+            config.knowledge.dir.clone(),
+            config.answer.clone(),
+            config.safety.clone(),
+        ))
     }
 
     /// The engine to answer one question with. The caller keeps it for the whole

@@ -90,6 +90,16 @@ const ENTRY_COLUMNS: &str = "id, asked_at, question, normalised, reason, passage
      source, guild_id, channel_id, user_key, user_id, status, resolved_by, resolved_at, note";
 
 impl ReviewLog {
+    /// Opens the review log named in `config`, with its settings.
+    pub fn open_configured(config: &crate::config::Config) -> Result<ReviewLog, ReviewError> {
+        let settings = ReviewSettings {
+            store_user_ids: config.review.store_user_ids,
+            question_max_len: config.discord.question_max_len,
+            retention_days: config.review.retention_days,
+        };
+        ReviewLog::open(&config.review.database, settings)
+    }
+
     /// Opens the review database, creating it and its folder if needed.
     ///
     /// On the way it switches the file to WAL mode with `synchronous = FULL`,

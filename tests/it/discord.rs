@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ldnbot::answer::Engine;
 use ldnbot::bot::{self, Token};
 use ldnbot::config::Config;
 use ldnbot::reload::LiveEngine;
-use ldnbot::review::{now_unix, Reason, ReviewLog, ReviewSettings, Source, Status, StatusFilter};
+use ldnbot::review::{now_unix, Reason, ReviewLog, Source, Status, StatusFilter};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -66,23 +65,8 @@ async fn start_with(fake_config: FakeConfig, tweak: impl FnOnce(&mut Config)) ->
     config.discord.cooldown_questions = 1000;
     tweak(&mut config);
 
-    let engine = Engine::load(&config.knowledge.dir, &config.answer, &config.safety)
-        .expect("knowledge loads");
-    let live = Arc::new(LiveEngine::new(
-        engine,
-        config.knowledge.dir.clone(),
-        config.answer.clone(),
-        config.safety.clone(),
-    ));
-    let review = ReviewLog::open(
-        &config.review.database,
-        ReviewSettings {
-            store_user_ids: config.review.store_user_ids,
-            question_max_len: config.discord.question_max_len,
-            retention_days: config.review.retention_days,
-        },
-    )
-    .expect("review log opens");
+    let live = Arc::new(LiveEngine::load(&config).expect("knowledge loads"));
+    let review = ReviewLog::open_configured(&config).expect("review log opens");
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(bot::serve(
         config.clone(),
