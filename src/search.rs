@@ -589,13 +589,15 @@ impl SearchIndex {
                 .is_none_or(|whole| contains_in_order(&all_stems, whole, whole.len()))
         };
         let mut kept: Vec<Word> = Vec::new();
-        for word in tokens(&mut words, &text) {
+        // The two analyzers differ only by the stemmer, which keeps every token:
+        // the word lists line up one to one.
+        for (word, stem) in tokens(&mut words, &text)
+            .into_iter()
+            .zip(all_stems.iter().cloned())
+        {
             if (self.weights.stop_words && is_stop_word(&word)) || self.ignore.contains(&word) {
                 continue;
             }
-            let Some(stem) = tokens(&mut stemmer, &word).pop() else {
-                continue;
-            };
             let known = self.postings.contains_key(&stem) || self.is_rule_word(&stem);
             let fixed = if known || !self.weights.typos {
                 None
