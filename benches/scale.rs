@@ -108,7 +108,7 @@ fn build(c: &mut Criterion) {
 /// Times every call and prints p50/p99/max, overall and per kind of question.
 fn percentiles(label: &str, engine: &Engine, mix: &[(&str, &str)]) {
     for (_, q) in mix {
-        black_box(engine.answer(q));
+        black_box(engine.answer(q).expect("the index answers"));
     }
     let mut all = Vec::with_capacity(TIMED_CALLS);
     let mut by_kind: Vec<(&str, Vec<Duration>)> = Vec::new();
@@ -116,7 +116,7 @@ fn percentiles(label: &str, engine: &Engine, mix: &[(&str, &str)]) {
     for i in 0..TIMED_CALLS {
         let (kind, q) = mix[i % mix.len()];
         let started = Instant::now();
-        let answer = engine.answer(black_box(q));
+        let answer = engine.answer(black_box(q)).expect("the index answers");
         let elapsed = started.elapsed();
         found += usize::from(answer.is_found());
         black_box(answer);
@@ -163,7 +163,7 @@ fn answer(c: &mut Criterion) {
             b.iter(|| {
                 let (_, q) = mix[next % mix.len()];
                 next += 1;
-                engine.answer(black_box(q))
+                engine.answer(black_box(q)).expect("the index answers")
             })
         });
     }
@@ -187,7 +187,7 @@ fn reload(c: &mut Criterion) {
     let expected: Vec<_> = {
         let engine = live.current();
         mix.iter()
-            .map(|(_, q)| outcome(&engine.answer(q)))
+            .map(|(_, q)| outcome(&engine.answer(q).expect("the index answers")))
             .collect()
     };
 
@@ -203,7 +203,7 @@ fn reload(c: &mut Criterion) {
                 let (_, q) = mix[i % mix.len()];
                 let started = Instant::now();
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    outcome(&live.current().answer(q))
+                    outcome(&live.current().answer(q).expect("the index answers"))
                 }));
                 times.push(started.elapsed());
                 match result {

@@ -5,11 +5,15 @@ use std::sync::Arc;
 
 use crate::config::{AnswerConfig, SafetyConfig};
 use crate::knowledge::{Knowledge, KnowledgeError, Passage};
-use crate::search::{SearchIndex, SearchResult, Weights};
+use crate::search::{SearchError, SearchIndex, SearchResult, Weights};
+use crate::strings::truncate_chars;
 
 /// How many characters of a question are looked at; the rest cannot change the answer
 /// much and would only cost time.
 const MAX_QUESTION_CHARS: usize = 2000;
+
+/// How many closest topics a question not covered names, the best guess included.
+pub const CLOSEST_TOPICS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -17,6 +21,10 @@ pub enum EngineError {
     Knowledge(#[from] KnowledgeError),
     #[error(transparent)]
     Index(#[from] crate::search::IndexError),
+    /// The index failed on a question: a fault, not an answer. Callers say
+    /// something went wrong and record nothing as "not covered".
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 /// Why the bot did not answer.
@@ -67,6 +75,11 @@ pub enum Answer {
         reason: Reason,
         /// The closest passage, when anything matched at all.
         best_guess: Option<Related>,
+        /// The topics to point the member to: the best guess, then other passages
+        /// that share something informative with the question, best first, at most
+        /// [`CLOSEST_TOPICS`]. From the same ranking as the decision: rendering
+        /// never searches again.
+        closest: Vec<Related>,
     },
 }
 
@@ -181,31 +194,35 @@ impl Engine {
         self.passages.iter().find(|p| p.id == id)
     }
 
-    /// Answers one question. Any text is accepted; nothing here errors or panics.
-    pub fn answer(&self, question: &str) -> Answer {
+    /// Answers one question: one analysis and one search. Any text is accepted;
+    /// the only error is a fault of the index (logged where it happens).
+    pub fn answer(&self, question: &str) -> Result<Answer, EngineError> {
         let question = truncate_chars(question, MAX_QUESTION_CHARS);
         if question.trim().is_empty() {
-            return Answer::Unanswered {
-                reason: Reason::Empty,
-                best_guess: None,
-            };
+            return Ok(unanswered(Reason::Empty));
         }
         if self.is_urgent(question) {
-            return Answer::Unanswered {
-                reason: Reason::Urgent,
-                best_guess: None,
-            };
+            return Ok(unanswered(Reason::Urgent));
         }
-        let result = self.index.search(question, self.settings.alternatives + 1);
-        self.decide(&result)
+        let result = self
+            .index
+            .search(question, self.settings.alternatives + 1)?;
+        Ok(self.decide(&result))
     }
 
-    /// The search behind an answer, for diagnostics (`ldnbot ask --explain`).
-    pub fn search(&self, question: &str) -> SearchResult {
+    /// The search behind an answer, for diagnostics (`ldnbot ask --explain`) and
+    /// autocomplete.
+    pub fn search(&self, question: &str) -> Result<SearchResult, SearchError> {
         self.index.search(
             truncate_chars(question, MAX_QUESTION_CHARS),
             self.settings.alternatives + 1,
         )
+    }
+
+    /// How many searches this engine has run: one per answered question, so
+    /// tests can check that nothing searches a question twice.
+    pub fn searches(&self) -> u64 {
+        self.index.searches()
     }
 
     fn decide(&self, result: &SearchResult) -> Answer {
@@ -216,26 +233,17 @@ impl Engine {
             })
         };
         let Some(top) = result.hits.first() else {
-            return Answer::Unanswered {
-                reason: Reason::NoMatch,
-                best_guess: None,
-            };
+            return unanswered(Reason::NoMatch);
         };
         let asks_something_specific = result.informative_concepts().next().is_some();
         if asks_something_specific {
             if !top.matched_informative {
-                return Answer::Unanswered {
-                    reason: Reason::NoMatch,
-                    best_guess: None,
-                };
+                return self.abstain(Reason::NoMatch, None, result);
             }
             let corroborated =
                 top.matched_concepts >= 2 && top.coverage >= self.settings.corroborated_threshold;
             if top.coverage < self.settings.threshold && !corroborated {
-                return Answer::Unanswered {
-                    reason: Reason::LowConfidence,
-                    best_guess: related(0),
-                };
+                return self.abstain(Reason::LowConfidence, related(0), result);
             }
         }
         let score = if asks_something_specific {
@@ -256,6 +264,38 @@ impl Engine {
             score,
             alternatives,
             see_also: see_also.and_then(|_| related(1)),
+        }
+    }
+
+    /// An abstention with its closest topics: the best guess, then the ranked
+    /// passages that match something informative, without repeats.
+    fn abstain(
+        &self,
+        reason: Reason,
+        best_guess: Option<Related>,
+        result: &SearchResult,
+    ) -> Answer {
+        let mut closest: Vec<Related> = best_guess.iter().cloned().collect();
+        for hit in &result.hits {
+            if closest.len() >= CLOSEST_TOPICS {
+                break;
+            }
+            if !hit.matched_informative {
+                continue;
+            }
+            if let Some(passage) = self.passages.get(hit.passage) {
+                if !closest.iter().any(|seen| seen.passage.id == passage.id) {
+                    closest.push(Related {
+                        passage: Arc::clone(passage),
+                        score: hit.coverage,
+                    });
+                }
+            }
+        }
+        Answer::Unanswered {
+            reason,
+            best_guess,
+            closest,
         }
     }
 
@@ -280,9 +320,11 @@ fn urgent_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn truncate_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
+/// An abstention with nothing to point to.
+fn unanswered(reason: Reason) -> Answer {
+    Answer::Unanswered {
+        reason,
+        best_guess: None,
+        closest: Vec::new(),
     }
 }

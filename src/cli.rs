@@ -206,7 +206,7 @@ fn ask(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer_one = |question: &str, out: &mut dyn Write| -> std::io::Result<()> {
-        let answer = engine.answer(question);
+        let answer = engine.answer(question).map_err(std::io::Error::other)?;
         if let Some(review) = review {
             record_unanswered(review, question, &answer);
         }
@@ -251,7 +251,7 @@ fn ask(
 }
 
 fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> std::io::Result<()> {
-    let result = engine.search(question);
+    let result = engine.search(question).map_err(std::io::Error::other)?;
     writeln!(out, "# question: {question:?}")?;
     for concept in &result.concepts {
         let forms: Vec<String> = concept

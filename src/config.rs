@@ -325,14 +325,11 @@ impl Config {
     }
 }
 
-/// toml's errors carry a byte span; turn it into a line number people can find.
+/// toml's message, with the line it points at when known.
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().to_string();
-    match err.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
-        }
+    match crate::strings::toml_error_line(text, err) {
+        Some(line) => format!("line {line}: {message}"),
         None => message,
     }
 }

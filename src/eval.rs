@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Answer, Engine};
+use crate::answer::{Answer, Engine, EngineError};
 use crate::config::Config;
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Knowledge, Synonyms};
 use crate::search::Weights;
-use crate::synonyms::Synonyms;
 
 /// A retrieval technique `ldnbot eval --without` can switch off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,11 +96,16 @@ pub fn read_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
         .collect()
 }
 
-/// Scores `cases`, calling `miss` with a line for every wrong answer.
-pub fn score(engine: &Engine, cases: &[Case], mut miss: impl FnMut(String)) -> Summary {
+/// Scores `cases`, calling `miss` with a line for every wrong answer. An index
+/// fault stops the scoring: a figure that counted it as an abstention would lie.
+pub fn score(
+    engine: &Engine,
+    cases: &[Case],
+    mut miss: impl FnMut(String),
+) -> Result<Summary, EngineError> {
     let mut summary = Summary::default();
     for case in cases {
-        let answer = engine.answer(&case.q);
+        let answer = engine.answer(&case.q)?;
         let got = match &answer {
             Answer::Found { passage, .. } => passage.id.clone(),
             Answer::Unanswered { reason, .. } => format!("nothing ({})", reason.as_str()),
@@ -130,7 +134,7 @@ pub fn score(engine: &Engine, cases: &[Case], mut miss: impl FnMut(String)) -> S
     if total > 0 {
         summary.overall = 100.0 * (summary.strict + summary.abstained) as f64 / total as f64;
     }
-    summary
+    Ok(summary)
 }
 
 impl std::fmt::Display for Summary {
@@ -156,7 +160,7 @@ pub fn run(
     min_overall: Option<f64>,
 ) -> anyhow::Result<ExitCode> {
     let cases = read_cases(file)?;
-    let summary = score(engine, &cases, |line| println!("{line}"));
+    let summary = score(engine, &cases, |line| println!("{line}"))?;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {

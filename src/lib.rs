@@ -8,8 +8,11 @@
 //! # Layout
 //!
 //! - [`config`]: the TOML config file.
-//! - [`knowledge`]: Markdown articles parsed into [`knowledge::Passage`]s; [`synonyms`]: the domain vocabulary.
-//! - [`search`]: the Tantivy index and how questions become queries.
+//! - [`knowledge`]: every knowledge file parsed and validated: articles into
+//!   [`knowledge::Passage`]s, `synonyms.toml` into [`knowledge::Synonyms`].
+//! - [`search`]: retrieval, one concern per file (analysis, stop words, vocabulary,
+//!   typos, concepts, query, coverage).
+//! - [`strings`]: small text helpers shared by the parts above.
 //! - [`answer`]: the [`answer::Engine`], which answers or abstains.
 //! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
 //! - [`review`]: the SQLite log of unanswered questions for moderators.
@@ -30,4 +33,4 @@ pub mod reload;
 pub mod reply;
 pub mod review;
 pub mod search;
-pub mod synonyms;
+pub mod strings;

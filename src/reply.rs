@@ -12,6 +12,11 @@ pub const NOT_COVERED: &str = "Sorry, the knowledge base doesn't cover this yet.
 pub const EMPTY_QUESTION: &str =
     "Please ask a question, for example: \"What are the side effects of LDN?\"";
 
+/// Said when the engine failed on a question (a fault of the index, logged):
+/// nothing was decided about the question, so nothing claims it is not covered.
+pub const SOMETHING_WENT_WRONG: &str =
+    "Sorry, something went wrong on my side and I could not look that up. Please try again in a moment.";
+
 /// One question's answer as a JSON line (`ldnbot ask --json`).
 #[derive(Debug, Serialize)]
 pub struct JsonAnswer<'a> {
@@ -74,7 +79,9 @@ impl<'a> JsonAnswer<'a> {
                 alternatives: alternatives.iter().map(related).collect(),
                 ..base
             },
-            Answer::Unanswered { reason, best_guess } => JsonAnswer {
+            Answer::Unanswered {
+                reason, best_guess, ..
+            } => JsonAnswer {
                 reason: Some(reason.as_str()),
                 score: best_guess.as_ref().map(|r| round(r.score)),
                 alternatives: best_guess.iter().map(related).collect(),
@@ -106,7 +113,9 @@ pub fn text(answer: &Answer, engine: &Engine) -> String {
                 out.push_str(&format!("\nSee also: {}\n", also.passage.section()));
             }
         }
-        Answer::Unanswered { reason, best_guess } => {
+        Answer::Unanswered {
+            reason, best_guess, ..
+        } => {
             out.push_str(&unanswered_message(*reason, engine));
             out.push('\n');
             if let Some(guess) = best_guess {

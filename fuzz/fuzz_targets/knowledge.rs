@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use ldnbot::knowledge::parse_article;
-use ldnbot::synonyms::Synonyms;
+use ldnbot::knowledge::Synonyms;
 use libfuzzer_sys::fuzz_target;
 
 fn check(text: &str) {

@@ -7,14 +7,13 @@ use poise::serenity_prelude::{self as serenity, AutocompleteChoice, CreateAutoco
 
 use crate::answer::Reason;
 use crate::knowledge::Passage;
-use crate::reply::truncate_at_word;
+use crate::reply::{truncate_at_word, SOMETHING_WENT_WRONG};
 use crate::review::Source;
 
 use super::cooldown::wait_message;
 use super::embed::{self, render_answer, text_reply};
 use super::questions::{
-    alert_moderators, answer_question, capped, log_question, settle_in_command, start_recording,
-    Asked,
+    alert_moderators, answer_question, log_question, settle_in_command, start_recording, Asked,
 };
 use super::{Context, Error};
 
@@ -43,7 +42,7 @@ pub async fn ask(
         ctx.send(text_reply(&wait_message(wait), true)).await?;
         return Ok(());
     }
-    let question = capped(&question, data.discord.question_max_len);
+    let question = crate::strings::truncate_chars(&question, data.discord.question_max_len);
     let ephemeral = private.unwrap_or(data.discord.ephemeral_answers);
     answer_in_command(ctx, question, Source::Slash, ephemeral, ctx.author().id).await
 }
@@ -63,7 +62,7 @@ pub async fn answer_message(
         ctx.send(text_reply(NO_TEXT_TO_ANSWER, true)).await?;
         return Ok(());
     }
-    let question = capped(&message.content, data.discord.question_max_len);
+    let question = crate::strings::truncate_chars(&message.content, data.discord.question_max_len);
     // The question is the message author's; the review log keys it to them.
     answer_in_command(ctx, question, Source::ContextMenu, false, message.author.id).await
 }
@@ -88,7 +87,11 @@ async fn answer_in_command(
     let started = Instant::now();
     let data = ctx.data();
     let engine = data.live.current();
-    let answer = answer_question(&engine, question, source == Source::Slash);
+    let Ok(answer) = answer_question(&engine, question, source == Source::Slash) else {
+        // The fault is logged where it happened; nothing is recorded as "not covered".
+        ctx.send(text_reply(SOMETHING_WENT_WRONG, true)).await?;
+        return Ok(());
+    };
     let urgent = answer.reason() == Some(Reason::Urgent);
     let ephemeral = ephemeral || matches!(answer.reason(), Some(Reason::Urgent | Reason::Empty));
     let asked = Asked {
@@ -132,7 +135,9 @@ async fn autocomplete_question(ctx: Context<'_>, partial: &str) -> CreateAutocom
         }
     }
     if chosen.len() < MAX_CHOICES && !words.is_empty() {
-        for hit in engine.search(partial).hits {
+        // An index fault is logged by the search; suggestions then come from titles alone.
+        let hits = engine.search(partial).map(|r| r.hits).unwrap_or_default();
+        for hit in hits {
             if chosen.len() >= MAX_CHOICES {
                 break;
             }

@@ -4,15 +4,12 @@
 //! only at the very end into serenity builders. That keeps the limits testable
 //! without a Discord connection.
 
-use std::sync::Arc;
-
 use poise::serenity_prelude::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
     CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage,
 };
 
 use crate::answer::{Answer, Engine, Reason};
-use crate::knowledge::Passage;
 use crate::reply::{truncate_at_word, NOT_COVERED};
 use crate::review::Source;
 
@@ -36,9 +33,6 @@ pub const QUESTION_FIELD: &str = "Your question";
 pub const SOURCE_FIELD: &str = "Source";
 pub const SEE_ALSO_FIELD: &str = "See also";
 pub const CLOSEST_FIELD: &str = "Closest topics";
-
-/// How many closest topics an abstention lists.
-const CLOSEST_TOPICS: usize = 3;
 
 /// Said under an abstention only once the question is safely in the review log.
 pub const MODERATORS_WILL_SEE: &str =
@@ -243,11 +237,14 @@ pub fn render_answer(
                 description.push_str(MODERATORS_WILL_SEE);
             }
             let mut fields = vec![question_field()];
-            let closest = closest_topics(engine, question, answer);
+            let closest = match answer {
+                Answer::Unanswered { closest, .. } => closest.as_slice(),
+                Answer::Found { .. } => &[],
+            };
             if !closest.is_empty() {
                 let list = closest
                     .iter()
-                    .map(|passage| format!("• {}", passage.section()))
+                    .map(|related| format!("• {}", related.passage.section()))
                     .collect::<Vec<_>>()
                     .join("\n");
                 fields.push((CLOSEST_FIELD.to_string(), list, false));
@@ -346,32 +343,6 @@ fn display_question(question: &str) -> String {
     } else {
         trimmed.to_string()
     }
-}
-
-/// The passages closest to a question not covered: the engine's best guess,
-/// then other passages that share something informative with it.
-pub fn closest_topics(engine: &Engine, question: &str, answer: &Answer) -> Vec<Arc<Passage>> {
-    let mut closest: Vec<Arc<Passage>> = answer.passage().cloned().into_iter().collect();
-    if !matches!(
-        answer.reason(),
-        Some(Reason::NoMatch | Reason::LowConfidence)
-    ) {
-        return closest;
-    }
-    for hit in engine.search(question).hits {
-        if closest.len() >= CLOSEST_TOPICS {
-            break;
-        }
-        if !hit.matched_informative {
-            continue;
-        }
-        if let Some(passage) = engine.passages().get(hit.passage) {
-            if !closest.iter().any(|seen| seen.id == passage.id) {
-                closest.push(Arc::clone(passage));
-            }
-        }
-    }
-    closest
 }
 
 #[cfg(test)]

@@ -8,13 +8,12 @@ use poise::serenity_prelude::{
 };
 
 use crate::answer::Reason;
+use crate::reply::SOMETHING_WENT_WRONG;
 use crate::review::Source;
 
 use super::cooldown::wait_message;
 use super::embed::{no_pings, render_answer};
-use super::questions::{
-    alert_moderators, answer_question, capped, log_question, start_recording, Asked,
-};
+use super::questions::{alert_moderators, answer_question, log_question, start_recording, Asked};
 use super::{feedback, Data, Error};
 
 /// poise's `event_handler`.
@@ -84,9 +83,14 @@ async fn on_message(
         message.channel_id.send_message(&ctx.http, refusal).await?;
         return Ok(());
     }
-    let question = capped(&question, data.discord.question_max_len);
+    let question = crate::strings::truncate_chars(&question, data.discord.question_max_len);
     let engine = data.live.current();
-    let answer = answer_question(&engine, question, false);
+    let Ok(answer) = answer_question(&engine, question, false) else {
+        // The fault is logged where it happened; nothing is recorded as "not covered".
+        let apology = reply_to.content(SOMETHING_WENT_WRONG);
+        message.channel_id.send_message(&ctx.http, apology).await?;
+        return Ok(());
+    };
     let asked = Asked {
         question,
         source,

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use poise::serenity_prelude::{ChannelId, CreateMessage, GuildId, Http, UserId};
 use tokio::task::JoinHandle;
 
+use crate::answer::EngineError;
 use crate::answer::{Answer, Engine, Reason};
-use crate::review::{self, cap_chars, NewEntry, ReviewError, ReviewLog, Source};
+use crate::review::{self, NewEntry, ReviewError, ReviewLog, Source};
 
 use super::embed::no_pings;
 use super::{Context, Data, Error};
@@ -68,11 +69,6 @@ fn settled(joined: Result<Result<i64, ReviewError>, tokio::task::JoinError>) -> 
             ReviewRecord::Failed
         }
     }
-}
-
-/// The question as the bot treats it: at most `discord.question_max_len` characters.
-pub fn capped(question: &str, max_len: usize) -> &str {
-    cap_chars(question, max_len)
 }
 
 /// The review-log reason for an answer, if moderators should see it.
@@ -187,7 +183,11 @@ pub fn log_question(source: Source, answer: &Answer, started: Instant) {
 
 /// The engine's answer. Through /ask, a question that is exactly one of the
 /// autocomplete suggestions leads straight to that suggestion's passage.
-pub fn answer_question(engine: &Engine, question: &str, from_autocomplete: bool) -> Answer {
+pub fn answer_question(
+    engine: &Engine,
+    question: &str,
+    from_autocomplete: bool,
+) -> Result<Answer, EngineError> {
     if from_autocomplete {
         let chosen = question.trim();
         if let Some(passage) = engine
@@ -195,12 +195,12 @@ pub fn answer_question(engine: &Engine, question: &str, from_autocomplete: bool)
             .iter()
             .find(|p| super::commands::suggestion_value(p) == chosen)
         {
-            return Answer::Found {
+            return Ok(Answer::Found {
                 passage: Arc::clone(passage),
                 score: 1.0,
                 alternatives: Vec::new(),
                 see_also: None,
-            };
+            });
         }
     }
     engine.answer(question)

@@ -71,9 +71,7 @@ impl Synonyms {
             message,
         };
         let file: SynonymsFile = toml::from_str(text).map_err(|err| {
-            let line = err.span().map_or(1, |span| {
-                text[..span.start.min(text.len())].matches('\n').count() + 1
-            });
+            let line = crate::strings::toml_error_line(text, &err).unwrap_or(1);
             error(line, err.message().trim().to_string())
         })?;
         let line_of = |needle: &str| {

@@ -45,7 +45,7 @@ pub use model::{
     Stats, Status, StatusFilter, TopQuestion, UnknownName,
 };
 pub use schema::LATEST_SCHEMA_VERSION;
-pub use text::{cap_chars, format_rfc3339, normalise_question, now_unix, single_line, Timestamp};
+pub use text::{format_rfc3339, normalise_question, now_unix, single_line, Timestamp};
 
 use error::AtPath as _;
 use secret::UserKeySecret;
@@ -196,7 +196,8 @@ impl ReviewLog {
             .at(path)?;
         bump_counter(&transaction, entry.reason, asked_at).at(path)?;
         let id = if entry.reason.is_review_item() {
-            let question = cap_chars(entry.question, settings.question_max_len);
+            let question =
+                crate::strings::truncate_chars(entry.question, settings.question_max_len);
             let user_key = entry
                 .user_id
                 .map(|user_id| self.shared.secret.user_key(user_id));

@@ -114,15 +114,6 @@ fn is_apostrophe(ch: char) -> bool {
     matches!(ch, '\'' | '\u{2019}' | '\u{02BC}' | '`')
 }
 
-/// The longest prefix of `text` with at most `max_chars` characters, cut on a
-/// character boundary so the stored question is always valid UTF-8.
-pub fn cap_chars(text: &str, max_chars: usize) -> &str {
-    match text.char_indices().nth(max_chars) {
-        Some((byte_index, _)) => &text[..byte_index],
-        None => text,
-    }
-}
-
 /// `text` with control characters (newlines, tabs, terminal escape codes) and
 /// bidirectional overrides replaced by spaces.
 ///

@@ -39,7 +39,7 @@ const LDN: &str = "ldn-rheumatoid-arthritis/what-is-low-dose-naltrexone-ldn";
 const RA: &str = "ldn-rheumatoid-arthritis/what-is-rheumatoid-arthritis";
 
 fn found_id(question: &str) -> Option<String> {
-    match engine().answer(question) {
+    match engine().answer(question).expect("the index answers") {
         Answer::Found { passage, .. } => Some(passage.id.clone()),
         Answer::Unanswered { .. } => None,
     }
@@ -104,7 +104,9 @@ fn an_empty_dir_and_a_file_without_passages_are_errors() {
 
 #[test]
 fn the_side_effects_question_finds_the_risks_passage() {
-    let answer = engine().answer("What are the side effects of LDN?");
+    let answer = engine()
+        .answer("What are the side effects of LDN?")
+        .expect("the index answers");
     let Answer::Found { passage, score, .. } = answer else {
         panic!("expected an answer, got {answer:?}");
     };
@@ -116,7 +118,8 @@ fn the_side_effects_question_finds_the_risks_passage() {
 fn dev_questions_score_above_the_bar() {
     let cases = eval::read_cases(&data("dev.jsonl")).unwrap();
     let mut misses = Vec::new();
-    let summary = eval::score(engine(), &cases, |line| misses.push(line));
+    let summary =
+        eval::score(engine(), &cases, |line| misses.push(line)).expect("the index answers");
     assert!(
         summary.strict >= 48 && summary.abstained >= 17,
         "{summary}\n{}",
@@ -165,7 +168,7 @@ fn questions_the_article_does_not_cover_abstain() {
         "Does LDN help with depression?",
         "qwertyuiop",
     ] {
-        let answer = engine().answer(question);
+        let answer = engine().answer(question).expect("the index answers");
         assert!(
             matches!(
                 answer.reason(),
@@ -179,7 +182,13 @@ fn questions_the_article_does_not_cover_abstain() {
 #[test]
 fn empty_questions_are_empty() {
     for question in ["", "   ", "\n\t "] {
-        assert_eq!(engine().answer(question).reason(), Some(Reason::Empty));
+        assert_eq!(
+            engine()
+                .answer(question)
+                .expect("the index answers")
+                .reason(),
+            Some(Reason::Empty)
+        );
     }
 }
 
@@ -192,7 +201,10 @@ fn emergencies_get_the_urgent_notice() {
         "I OVERDOSED on naltrexone",
     ] {
         assert_eq!(
-            engine().answer(question).reason(),
+            engine()
+                .answer(question)
+                .expect("the index answers")
+                .reason(),
             Some(Reason::Urgent),
             "{question}"
         );
@@ -200,6 +212,7 @@ fn emergencies_get_the_urgent_notice() {
     assert_ne!(
         engine()
             .answer("What are the side effects of LDN?")
+            .expect("the index answers")
             .reason(),
         Some(Reason::Urgent)
     );
@@ -222,7 +235,7 @@ fn hostile_input_never_errors() {
         long_junk.as_str(),
     ];
     for input in inputs {
-        let answer = engine().answer(input);
+        let answer = engine().answer(input).expect("the index answers");
         if let Answer::Found { passage, .. } = &answer {
             assert!(engine().passage(&passage.id).is_some());
         }
@@ -236,7 +249,7 @@ fn every_naughty_string_gets_an_answer_or_a_reason() {
     let strings: Vec<String> = serde_json::from_str(&text).unwrap();
     assert!(strings.len() > 400);
     for input in &strings {
-        let answer = engine().answer(input);
+        let answer = engine().answer(input).expect("the index answers");
         assert!(answer.is_found() || answer.reason().is_some());
     }
 }
@@ -254,7 +267,11 @@ fn synonyms_come_from_the_file_and_a_reload_picks_them_up() {
     let engine = Engine::load(dir.path(), &answer, &safety).unwrap();
     let live = LiveEngine::new(engine, dir.path().to_path_buf(), answer, safety);
     // Without a vocabulary, a lay word the article never uses finds nothing.
-    assert!(!live.current().answer("I'm zonked").is_found());
+    assert!(!live
+        .current()
+        .answer("I'm zonked")
+        .expect("the index answers")
+        .is_found());
 
     std::fs::write(
         dir.path().join("synonyms.toml"),
@@ -262,7 +279,11 @@ fn synonyms_come_from_the_file_and_a_reload_picks_them_up() {
     )
     .unwrap();
     live.reload_blocking(Trigger::Cli).unwrap();
-    let Answer::Found { passage, .. } = live.current().answer("I'm zonked") else {
+    let Answer::Found { passage, .. } = live
+        .current()
+        .answer("I'm zonked")
+        .expect("the index answers")
+    else {
         panic!("the new synonym should lead to the insomnia passage");
     };
     assert_eq!(passage.id, RISKS);
@@ -280,7 +301,9 @@ fn a_close_runner_up_is_named_as_see_also() {
     };
     let Answer::Found {
         passage, see_also, ..
-    } = engine_with(&generous).answer(question)
+    } = engine_with(&generous)
+        .answer(question)
+        .expect("the index answers")
     else {
         panic!("expected an answer");
     };
@@ -295,10 +318,51 @@ fn a_close_runner_up_is_named_as_see_also() {
         see_also,
         alternatives,
         ..
-    } = engine_with(&strict).answer("What are the side effects of LDN?")
+    } = engine_with(&strict)
+        .answer("What are the side effects of LDN?")
+        .expect("the index answers")
     else {
         panic!("expected an answer");
     };
     assert!(see_also.is_none());
     assert!(alternatives.len() <= strict.alternatives);
+}
+
+/// Every question is analyzed and searched once: the abstention's closest topics
+/// come from the ranking the decision used, and no reply form searches again.
+#[test]
+fn one_search_per_question_abstentions_included() {
+    // Its own engine: the shared one is searched by tests running alongside.
+    let engine = Engine::load(
+        &knowledge_dir(),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+    )
+    .expect("the bundled knowledge base loads");
+    let cases = [
+        ("What are the side effects of LDN?", 1),
+        ("Can I take LDN with my cat's flea medicine?", 1),
+        ("What is the weather like on Mars?", 1),
+        ("sid efects of ldn", 1),
+        ("   ", 0),
+    ];
+    for (question, searches) in cases {
+        let before = engine.searches();
+        let answer = engine.answer(question).expect("the index answers");
+        let _ = ldnbot::reply::text(&answer, &engine);
+        let _ = ldnbot::reply::JsonAnswer::new(question, &answer, &engine);
+        let _ = ldnbot::bot::embed::render_answer(
+            &engine,
+            question,
+            &answer,
+            ldnbot::bot::questions::ReviewRecord::Saved(1),
+            ldnbot::review::Source::Slash,
+        );
+        assert_eq!(
+            engine.searches() - before,
+            searches,
+            "{question:?} ({:?}) was searched more than once",
+            answer.reason()
+        );
+    }
 }

@@ -41,7 +41,7 @@ fn config(cases: u32) -> ProptestConfig {
 /// What every answer must satisfy, whatever was asked.
 fn check_answer(question: &str) -> Result<(), TestCaseError> {
     let engine = engine();
-    let answer = engine.answer(question);
+    let answer = engine.answer(question).expect("the index answers");
     match &answer {
         Answer::Found {
             passage,
@@ -63,10 +63,19 @@ fn check_answer(question: &str) -> Result<(), TestCaseError> {
                 prop_assert!(related.score.is_finite());
             }
         }
-        Answer::Unanswered { reason, best_guess } => {
+        Answer::Unanswered {
+            reason,
+            best_guess,
+            closest,
+        } => {
             prop_assert_eq!(answer.reason(), Some(*reason));
             if let Some(guess) = best_guess {
                 prop_assert!(engine.passage(&guess.passage.id).is_some());
+                prop_assert_eq!(&closest[0].passage.id, &guess.passage.id);
+            }
+            prop_assert!(closest.len() <= ldnbot::answer::CLOSEST_TOPICS);
+            for related in closest {
+                prop_assert!(engine.passage(&related.passage.id).is_some());
             }
         }
     }
@@ -78,7 +87,7 @@ fn check_answer(question: &str) -> Result<(), TestCaseError> {
         .map_err(|err| TestCaseError::fail(err.to_string()))?;
     prop_assert!(!json.is_empty());
     // The same question gets the same answer.
-    let again = engine.answer(question);
+    let again = engine.answer(question).expect("the index answers");
     prop_assert_eq!(
         again.passage().map(|p| p.id.clone()),
         answer.passage().map(|p| p.id.clone())

@@ -61,7 +61,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
 
 /// The id of the passage `engine` answers `question` with, if it answers.
 fn found_id(engine: &Engine, question: &str) -> Option<String> {
-    match engine.answer(question) {
+    match engine.answer(question).expect("the index answers") {
         Answer::Found { passage, .. } => Some(passage.id.clone()),
         Answer::Unanswered { .. } => None,
     }
@@ -418,7 +418,7 @@ fn reloads_under_load_never_disturb_answers() -> Result<()> {
                     while !stop.load(Ordering::Relaxed) {
                         let question = questions[(asked + n) % questions.len()];
                         let engine = live.current();
-                        let answer = engine.answer(question);
+                        let answer = engine.answer(question).expect("the index answers");
                         check_well_formed(&engine, question, &answer)?;
                         asked += 1;
                     }

@@ -1,0 +1,225 @@
+//! Retrieval: passages in a Tantivy index, and questions turned into the
+//! concepts they ask about.
+//!
+//! A question is analyzed into *concepts*: its informative words (question
+//! words, function words and chat filler are left out), each with the other
+//! forms that should find it — synonyms from `synonyms.toml`, and the corpus
+//! word it is a typo of — plus optional concepts from question shapes
+//! ("how … work"). Tantivy ranks passages by BM25 over the weightiest concepts;
+//! then each candidate's *coverage* says how much of what the question asks
+//! about the passage actually contains, which is what the answer decision rests on.
+//!
+//! One concern per file: [`analysis`](self) (analyzers, tokens), `stop_words`
+//! (the list, as data), `vocabulary` (rules from `synonyms.toml`), `typos` (the
+//! speller), `concepts` (words → weighted concepts, shapes), `index` (the
+//! Tantivy index and postings), `query` (the BM25 query), `coverage` (scoring a hit).
+
+mod analysis;
+mod concepts;
+mod coverage;
+mod index;
+mod query;
+mod stop_words;
+mod typos;
+mod vocabulary;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tantivy::collector::TopDocs;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::IndexReader;
+
+pub use concepts::{Concept, Form};
+pub use coverage::Hit;
+pub use stop_words::is_stop_word;
+
+use crate::knowledge::{Passage, Synonyms};
+use index::{Fields, Postings, ORD_FIELD};
+use typos::Speller;
+use vocabulary::Vocabulary;
+
+/// How strongly each way of matching counts, relative to the word itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// A passage heading is a summary of the passage: a match there says more.
+    pub title_boost: f32,
+    pub section_boost: f32,
+    /// A two-way synonym: nearly the word itself, but the word as written wins a tie.
+    pub equivalent: f32,
+    /// A member's lay word matching the article's term.
+    pub lay: f32,
+    /// A misspelt word matching the corpus word it is closest to.
+    pub fuzzy: f32,
+    /// Concepts that most passages share (e.g. "LDN" here) rank with this share of their weight
+    /// and are set aside when judging coverage.
+    pub topic: f32,
+    /// A concept in at least this share of passages is a topic concept.
+    pub topic_share: f32,
+    /// How much BM25 (as a share of the best hit's) adds to a hit's rank.
+    pub rank_bm25: f32,
+    /// How much covering the passage heading adds to a hit's rank.
+    pub rank_title: f32,
+    /// A word the corpus lacks weighs like a word in this share of passages.
+    pub unknown_share: f32,
+    /// Leave question words, function words and chat filler out of questions.
+    pub stop_words: bool,
+    /// Correct misspelt words to the closest word of the knowledge base.
+    pub typos: bool,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title_boost: 2.0,
+            section_boost: 0.5,
+            equivalent: 0.9,
+            lay: 0.8,
+            fuzzy: 0.7,
+            topic: 0.3,
+            topic_share: 0.5,
+            rank_bm25: 0.25,
+            rank_title: 0.25,
+            unknown_share: 0.25,
+            stop_words: true,
+            typos: true,
+        }
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResult {
+    pub concepts: Vec<Concept>,
+    /// Best first.
+    pub hits: Vec<Hit>,
+}
+
+impl SearchResult {
+    pub fn informative_concepts(&self) -> impl Iterator<Item = &Concept> {
+        self.concepts.iter().filter(|c| !c.topic)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the search index: {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+/// The index failed while answering a question. It is in RAM and built whole,
+/// so this is a fault, never something a question can cause: callers must not
+/// mistake it for "the knowledge base does not cover this".
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search index failed: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("the search index returned a document without a passage number")]
+    MissingPassage,
+}
+
+/// The passages' Tantivy index, with what the analysis of questions needs.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    /// Lowercased, ASCII-folded words; no stemming. Cloned per question (analyzers need `&mut`).
+    words: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    postings: Postings,
+    speller: Speller,
+    vocabulary: Vocabulary,
+    /// Each passage's heading as stems, function words left out.
+    titles: Vec<Vec<String>>,
+    passage_count: usize,
+    weights: Weights,
+    /// Searches run so far: lets tests check that a question is searched once.
+    searches: AtomicU64,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("passages", &self.passage_count)
+            .field("stems", &self.postings.len())
+            .field("rules", &self.vocabulary.rules.len())
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// Indexes `passages` in RAM and analyzes the vocabulary.
+    pub fn build(
+        passages: &[Passage],
+        synonyms: &Synonyms,
+        weights: Weights,
+    ) -> Result<SearchIndex, IndexError> {
+        let index::Written {
+            reader,
+            fields,
+            postings,
+            titles,
+            mut known,
+        } = index::write(passages)?;
+        let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
+        let speller = Speller::new(known);
+        Ok(SearchIndex {
+            reader,
+            fields,
+            words: analysis::word_analyzer(),
+            stemmer: analysis::stem_analyzer(),
+            postings,
+            speller,
+            vocabulary,
+            titles,
+            passage_count: passages.len(),
+            weights,
+            searches: AtomicU64::new(0),
+        })
+    }
+
+    /// Finds the passages that best cover `question`, best first, at most `limit`.
+    ///
+    /// Any text is accepted; an error is a fault of the index itself, and is logged here.
+    pub fn search(&self, question: &str, limit: usize) -> Result<SearchResult, SearchError> {
+        self.searches.fetch_add(1, Ordering::Relaxed);
+        let concepts = self.concepts(question);
+        if concepts.is_empty() || self.passage_count == 0 {
+            return Ok(SearchResult {
+                concepts,
+                hits: Vec::new(),
+            });
+        }
+        let hits = self.rank(&concepts, limit).inspect_err(|error| {
+            tracing::error!(%error, "the search index failed on a question");
+        })?;
+        Ok(SearchResult { concepts, hits })
+    }
+
+    /// How many searches this index has run.
+    pub fn searches(&self) -> u64 {
+        self.searches.load(Ordering::Relaxed)
+    }
+
+    /// BM25 candidates, scored by coverage and ordered by rank.
+    fn rank(&self, concepts: &[Concept], limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let query = self.query(concepts);
+        let searcher = self.reader.searcher();
+        // A small corpus is ranked whole; a large one by its BM25 leaders.
+        let depth = limit.max(10);
+        let top = searcher.search(&query, &TopDocs::with_limit(depth).order_by_score())?;
+        let best_bm25 = top
+            .first()
+            .map_or(1.0, |(score, _)| score.max(f32::EPSILON));
+        let mut hits = Vec::with_capacity(top.len());
+        for (bm25, address) in top {
+            let ords = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64(ORD_FIELD)?;
+            let passage = ords
+                .first(address.doc_id)
+                .ok_or(SearchError::MissingPassage)? as usize;
+            hits.push(self.hit(passage, bm25, best_bm25, concepts));
+        }
+        hits.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.passage.cmp(&b.passage)));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+}
