@@ -1,0 +1,229 @@
+//! Scoring one message: find the concepts, compose them into signs, weigh the
+//! context around them, decide the level.
+//!
+//! A sign's score is its weight, plus a fraction for every other distinct sign
+//! of the same kind (symptoms that come together), plus the message's
+//! promoting cues (now, a person, severity, "??"), plus the demoting cues of
+//! the sentences the sign is in (hypothetical, information question, past —
+//! the past only when that sentence has no "now") and of the whole message
+//! (fiction or news, laughter, the bot itself). A negation just before a sign
+//! turns it into a mention. At `urgent_at` the message is urgent; any sign or
+//! mention below that is a caution. Self-harm and suicide signs skip the
+//! weighing: urgent unless the message is clearly fiction, news or statistics.
+
+use super::lexicon::Hit;
+use super::normalise::tokenise;
+use super::{Assessment, Kind, Level, Triage};
+
+// Cue indices, in `rules::CUES` order.
+const NOW: usize = 0;
+const PERSON: usize = 1;
+const SELF: usize = 2;
+const SEVERITY: usize = 3;
+const HYPOTHETICAL: usize = 4;
+const INFO: usize = 5;
+const PAST: usize = 6;
+const FICTION: usize = 7;
+const THIRD_PARTY: usize = 8;
+const BOT: usize = 9;
+const LAUGHTER: usize = 10;
+const NEGATION: usize = 11;
+const IDIOM: usize = 12;
+
+/// Sentences as a bit set (sentence 63 stands for all later ones).
+type Sentences = u64;
+
+fn bit(sentence: u16) -> Sentences {
+    1 << sentence.min(63)
+}
+
+struct SignMatch {
+    sign: usize,
+    kind: Kind,
+    weight: f32,
+    sentences: Sentences,
+    negated: bool,
+}
+
+/// Kinds whose words are the ones hyperbole borrows ("killing me", "death of me").
+fn idiom_sensitive(kind: Kind) -> bool {
+    matches!(kind, Kind::SelfHarm | Kind::Suicide | Kind::Danger | Kind::Overdose)
+}
+
+pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
+    let tokens = tokenise(message);
+    let toks = &tokens.tokens;
+    let mut none = Assessment {
+        level: Level::None,
+        kind: None,
+        score: 0.0,
+        why: Vec::new(),
+    };
+    if toks.is_empty() {
+        return none;
+    }
+    let hits = t.lexicon.find(toks);
+    let s = &t.settings;
+
+    // Where each cue occurs, by sentence; years ("in 2019") count as the past.
+    let mut cue_at = [0 as Sentences; 13];
+    let cue_index = |c: u16| t.cues.iter().position(|&id| id == c);
+    for h in &hits {
+        if let Some(i) = cue_index(h.concept) {
+            cue_at[i] |= bit(toks[h.start as usize].sentence);
+        }
+    }
+    for tok in toks {
+        let b = tok.stem.as_bytes();
+        if b.len() == 4 && b.iter().all(u8::is_ascii_digit) && (b.starts_with(b"19") || b.starts_with(b"20")) {
+            cue_at[PAST] |= bit(tok.sentence);
+        }
+    }
+    let mut masked = vec![false; toks.len()];
+    for h in hits.iter().filter(|h| h.concept == t.cues[IDIOM]) {
+        for m in &mut masked[h.start as usize..h.end as usize] {
+            *m = true;
+        }
+    }
+    let is_masked = |h: &Hit| masked[h.start as usize..h.end as usize].iter().any(|&m| m);
+    let negations: Vec<&Hit> = hits.iter().filter(|h| h.concept == t.cues[NEGATION]).collect();
+
+    // Signs.
+    let mut matches: Vec<SignMatch> = Vec::new();
+    for (i, sign) in t.signs.iter().enumerate() {
+        let Some(first) = sign.slots.first() else {
+            continue;
+        };
+        let sensitive = idiom_sensitive(sign.kind);
+        let usable = |h: &&Hit| !(sensitive && is_masked(h));
+        for anchor in hits.iter().filter(|h| first.contains(&h.concept)).filter(usable) {
+            let mut chosen = vec![*anchor];
+            let ok = sign.slots[1..].iter().all(|slot| {
+                let found = hits.iter().filter(usable).find(|h| {
+                    slot.contains(&h.concept)
+                        && !chosen.iter().any(|c| c.start == h.start)
+                        && h.start.abs_diff(anchor.start) <= sign.window
+                });
+                match found {
+                    Some(h) => {
+                        chosen.push(*h);
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !ok {
+                continue;
+            }
+            let start = chosen.iter().map(|h| h.start).min().unwrap_or(0);
+            let sentences = chosen
+                .iter()
+                .fold(0, |acc, h| acc | bit(toks[h.start as usize].sentence));
+            let negated = negations.iter().any(|n| {
+                n.end <= start
+                    && start - n.end <= 2
+                    && toks[n.start as usize].sentence == toks[start as usize].sentence
+                    && !chosen.iter().any(|c| c.start < n.end && n.start < c.end)
+            });
+            matches.push(SignMatch {
+                sign: i,
+                kind: sign.kind,
+                weight: sign.weight,
+                sentences,
+                negated,
+            });
+            break;
+        }
+    }
+
+    let mentioned: Vec<Kind> = hits
+        .iter()
+        .filter(|h| !is_masked(h))
+        .filter_map(|h| t.mention_kind.get(h.concept as usize).copied().flatten())
+        .collect();
+
+    if matches.is_empty() && mentioned.is_empty() {
+        return none;
+    }
+
+    let anywhere = |cue: usize| cue_at[cue] != 0;
+    let mut best: Option<(f32, Kind, Vec<String>)> = None;
+    let mut consider = |score: f32, kind: Kind, why: Vec<String>| {
+        let better = match &best {
+            None => true,
+            Some((b, k, _)) => score > *b || (score == *b && kind.is_self_harm() && !k.is_self_harm()),
+        };
+        if better {
+            best = Some((score, kind, why));
+        }
+    };
+
+    for kind in Kind::ALL {
+        let live: Vec<&SignMatch> = matches.iter().filter(|m| m.kind == kind && !m.negated).collect();
+        if live.is_empty() {
+            continue;
+        }
+        let top = live.iter().map(|m| m.weight).fold(f32::MIN, f32::max);
+        let sentences = live.iter().fold(0, |acc, m| acc | m.sentences);
+        let mut why: Vec<String> = live
+            .iter()
+            .map(|m| format!("sign {}: {} ({:+})", kind, t.signs[m.sign].label, m.weight))
+            .collect();
+        if kind.is_self_harm() {
+            // Fiction or statistics in the sign's own sentence, or anywhere
+            // when that sentence has no "I", keep it at a caution.
+            let local = |c: usize| cue_at[c] & sentences != 0;
+            let distant = local(FICTION)
+                || local(THIRD_PARTY)
+                || ((anywhere(FICTION) || anywhere(THIRD_PARTY)) && !local(SELF));
+            let score = if distant {
+                why.push("fiction, news or statistics: caution".into());
+                s.urgent_at - 1.0
+            } else {
+                why.push("self-harm language: urgent".into());
+                s.urgent_at + top
+            };
+            consider(score, kind, why);
+            continue;
+        }
+        let mut score = top + s.extra_sign * (live.len().saturating_sub(1)).min(3) as f32;
+        let mut cue = |name: &str, on: bool, w: f32, score: &mut f32, why: &mut Vec<String>| {
+            if on {
+                *score += w;
+                why.push(format!("{name} {w:+}"));
+            }
+        };
+        let local = |c: usize| cue_at[c] & sentences != 0;
+        cue("now", anywhere(NOW), s.now, &mut score, &mut why);
+        cue("person", anywhere(PERSON), s.person, &mut score, &mut why);
+        cue("severity", anywhere(SEVERITY), s.severity, &mut score, &mut why);
+        cue("emphatic", tokens.emphatic, s.emphatic, &mut score, &mut why);
+        cue("hypothetical", local(HYPOTHETICAL), s.hypothetical, &mut score, &mut why);
+        cue("info", local(INFO) && !local(NOW), s.info, &mut score, &mut why);
+        cue("past", local(PAST) && !local(NOW), s.past, &mut score, &mut why);
+        cue("fiction", anywhere(FICTION), s.fiction, &mut score, &mut why);
+        cue("bot", anywhere(BOT), s.bot, &mut score, &mut why);
+        cue("laughter", anywhere(LAUGHTER), s.laughter, &mut score, &mut why);
+        consider(score, kind, why);
+    }
+    // Negated signs and mentions are cautions at most.
+    for m in matches.iter().filter(|m| m.negated) {
+        consider(
+            0.0,
+            m.kind,
+            vec![format!("negated sign {}: {}", m.kind, t.signs[m.sign].label)],
+        );
+    }
+    for &kind in &mentioned {
+        consider(0.0, kind, vec![format!("mentions {kind}")]);
+    }
+
+    let Some((score, kind, why)) = best else {
+        return none;
+    };
+    none.level = if score >= s.urgent_at { Level::Urgent } else { Level::Caution };
+    none.kind = Some(kind);
+    none.score = score;
+    none.why = why;
+    none
+}

@@ -1,0 +1,200 @@
+//! Turning a message into comparable tokens: lower case, apostrophes folded
+//! into the word ("can't" → "cant"), everything else not a letter or digit a
+//! separator, and a light suffix-stripping stem so "swelling", "swells" and
+//! "swell" compare equal. Sentence ends are kept so context can stay local.
+
+/// One word of a message, with the sentence it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The stem the lexicon is compared against.
+    pub stem: String,
+    /// Index of the sentence (split on `.`, `!`, `?`, `;`, new lines).
+    pub sentence: u16,
+}
+
+/// The tokens of a message plus the punctuation signals read on the way.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    pub tokens: Vec<Token>,
+    /// Runs of two or more `?` or `!` ("is this normal??").
+    pub emphatic: bool,
+}
+
+/// Longest message read, in characters; the rest is ignored.
+pub const MAX_CHARS: usize = 4000;
+
+/// Emoji read as laughter, which marks hyperbole.
+fn is_laughter(c: char) -> bool {
+    matches!(c, '😂' | '🤣' | '😆' | '😅' | '💀' | '🙃' | '😜' | '😝')
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '`' | 'ʼ')
+}
+
+/// Splits and stems a message. Never fails; input past [`MAX_CHARS`] is ignored.
+pub fn tokenise(text: &str) -> Tokens {
+    let mut out = Tokens::default();
+    let mut word = String::new();
+    let mut sentence: u16 = 0;
+    let mut last_mark: Option<char> = None;
+    let flush = |word: &mut String, out: &mut Tokens, sentence: u16| {
+        if !word.is_empty() {
+            out.tokens.push(Token {
+                stem: stem(word),
+                sentence,
+            });
+            word.clear();
+        }
+    };
+    for c in text.chars().take(MAX_CHARS) {
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                word.push(l);
+            }
+            last_mark = None;
+            continue;
+        }
+        if is_apostrophe(c) && !word.is_empty() {
+            continue;
+        }
+        flush(&mut word, &mut out, sentence);
+        if is_laughter(c) {
+            out.tokens.push(Token {
+                stem: "lol".into(),
+                sentence,
+            });
+        }
+        match c {
+            '?' | '!' => {
+                if last_mark.is_some() {
+                    out.emphatic = true;
+                }
+                last_mark = Some(c);
+                sentence = sentence.saturating_add(1);
+            }
+            '.' | ';' | '\n' => {
+                sentence = sentence.saturating_add(1);
+                last_mark = None;
+            }
+            c if c.is_whitespace() => {}
+            _ => last_mark = None,
+        }
+    }
+    flush(&mut word, &mut out, sentence);
+    out
+}
+
+/// Tokenises a lexicon term the same way a message is, without sentence marks.
+pub fn term_stems(term: &str) -> Vec<String> {
+    tokenise(term).tokens.into_iter().map(|t| t.stem).collect()
+}
+
+const SUFFIXES: &[&str] = &[
+    "ingly", "edly", "iness", "ness", "ing", "ies", "ed", "es", "s", "ly", "y", "e",
+];
+
+/// A light English stemmer: strips one common suffix when at least three
+/// characters remain, then undoubles a final consonant ("stopp" → "stop").
+/// Both the lexicon and messages pass through it, so it need only be consistent.
+pub fn stem(word: &str) -> String {
+    if !word.is_ascii() || word.len() <= 3 {
+        return word.to_string();
+    }
+    let bytes = word.as_bytes();
+    for suffix in SUFFIXES {
+        if let Some(rest) = word.strip_suffix(suffix) {
+            if rest.len() < 3 {
+                continue;
+            }
+            let before = rest.as_bytes()[rest.len() - 1];
+            match *suffix {
+                // "pass", "fuss", "virus" keep their s.
+                "s" if matches!(before, b's' | b'u' | b'i') => continue,
+                // "bleed", "need" keep their ed.
+                "ed" if before == b'e' => continue,
+                _ => {}
+            }
+            let mut rest = rest.to_string();
+            let n = rest.len();
+            let rb = rest.as_bytes();
+            if n >= 4 && rb[n - 1] == rb[n - 2] && matches!(rb[n - 1], b'b' | b'd' | b'g' | b'm' | b'n' | b'p' | b't' | b'r') {
+                rest.pop();
+            }
+            return rest;
+        }
+    }
+    let _ = bytes;
+    word.to_string()
+}
+
+/// Optimal string alignment distance, capped: returns `max + 1` once exceeded.
+pub fn distance_within(a: &str, b: &str, max: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = vec![0usize; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0usize; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return false;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m] <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_agree_across_forms() {
+        for (a, b) in [
+            ("swelling", "swell"),
+            ("swells", "swell"),
+            ("faces", "face"),
+            ("breathing", "breathe"),
+            ("stopped", "stop"),
+            ("bleeding", "bleed"),
+            ("passes", "pass"),
+            ("suddenly", "sudden"),
+            ("taking", "take"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn apostrophes_fold_and_sentences_split() {
+        let t = tokenise("I can’t breathe. Help!! now");
+        let stems: Vec<_> = t.tokens.iter().map(|t| t.stem.as_str()).collect();
+        assert_eq!(stems, ["i", "cant", "breath", "help", "now"]);
+        assert_eq!(t.tokens[3].sentence, 1);
+        assert_eq!(t.tokens[4].sentence, 2);
+        assert!(t.emphatic);
+    }
+
+    #[test]
+    fn distance() {
+        assert!(distance_within("breaht", "breath", 1));
+        assert!(distance_within("chest", "chesst", 1));
+        assert!(!distance_within("chest", "cheats", 1));
+    }
+}
