@@ -176,13 +176,19 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             let distant = local(FICTION)
                 || local(THIRD_PARTY)
                 || ((anywhere(FICTION) || anywhere(THIRD_PARTY)) && !local(SELF));
-            let score = if distant {
+            let mut score = top + s.extra_sign * (live.len().saturating_sub(1)).min(3) as f32;
+            if anywhere(SELF) || anywhere(PERSON) {
+                score += s.person;
+            }
+            if anywhere(NOW) {
+                score += s.now;
+            }
+            if distant {
                 why.push("fiction, news or statistics: caution".into());
-                s.urgent_at - 1.0
+                score = score.min(s.urgent_at - 1.0);
             } else {
-                why.push("self-harm language: urgent".into());
-                s.urgent_at + top
-            };
+                why.push(format!("self-harm language, weighed only by person and now: {score:.2}"));
+            }
             consider(score, kind, why);
             continue;
         }
