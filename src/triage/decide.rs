@@ -29,6 +29,10 @@ const BOT: usize = 9;
 const LAUGHTER: usize = 10;
 const NEGATION: usize = 11;
 const IDIOM: usize = 12;
+const PRESENT: usize = 13;
+const OPENER: usize = 14;
+const FIGURE: usize = 15;
+const N_CUES: usize = 16;
 
 /// Sentences as a bit set (sentence 63 stands for all later ones).
 type Sentences = u64;
@@ -39,6 +43,8 @@ fn bit(sentence: u16) -> Sentences {
 
 struct SignMatch {
     sign: usize,
+    start: u16,
+    end: u16,
     kind: Kind,
     weight: f32,
     sentences: Sentences,
@@ -66,12 +72,27 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
     let s = &t.settings;
 
     // Where each cue occurs, by sentence; years ("in 2019") count as the past.
-    let mut cue_at = [0 as Sentences; 13];
-    let cue_index = |c: u16| t.cues.iter().position(|&id| id == c);
-    for h in &hits {
-        if let Some(i) = cue_index(h.concept) {
-            cue_at[i] |= bit(toks[h.start as usize].sentence);
+    // A cue inside a longer cue of another sort does not count ("now" in
+    // "I'm fine now"); an opener counts only as a sentence's first word.
+    let cue_of = |c: u16| t.cues.iter().position(|&id| id == c);
+    let cue_hits: Vec<(usize, &Hit)> = hits
+        .iter()
+        .filter_map(|h| cue_of(h.concept).map(|i| (i, h)))
+        .collect();
+    let mut cue_at = [0 as Sentences; N_CUES];
+    for &(i, h) in &cue_hits {
+        let inside = cue_hits.iter().any(|&(j, o)| {
+            j != i && o.start <= h.start && h.end <= o.end && (o.end - o.start) > (h.end - h.start)
+        });
+        if inside {
+            continue;
         }
+        let sentence = toks[h.start as usize].sentence;
+        if i == OPENER && h.start > 0 && toks[h.start as usize - 1].sentence == sentence {
+            continue;
+        }
+        let i = if i == OPENER { INFO } else { i };
+        cue_at[i] |= bit(sentence);
     }
     for tok in toks {
         let b = tok.stem.as_bytes();
@@ -79,14 +100,28 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             cue_at[PAST] |= bit(tok.sentence);
         }
     }
-    let mut masked = vec![false; toks.len()];
-    for h in hits.iter().filter(|h| h.concept == t.cues[IDIOM]) {
-        for m in &mut masked[h.start as usize..h.end as usize] {
-            *m = true;
+    // Idioms hide words from every sign; figures of speech ("killing me")
+    // only from the kinds whose words they borrow.
+    let mut masked = vec![0u8; toks.len()];
+    for h in &hits {
+        let m = if h.concept == t.cues[IDIOM] {
+            2
+        } else if h.concept == t.cues[FIGURE] {
+            1
+        } else {
+            continue;
+        };
+        for x in &mut masked[h.start as usize..h.end as usize] {
+            *x = (*x).max(m);
         }
     }
-    let is_masked = |h: &Hit| masked[h.start as usize..h.end as usize].iter().any(|&m| m);
+    let masked_for = |h: &Hit, sensitive: bool| {
+        masked[h.start as usize..h.end as usize]
+            .iter()
+            .any(|&m| m == 2 || (m == 1 && sensitive))
+    };
     let negations: Vec<&Hit> = hits.iter().filter(|h| h.concept == t.cues[NEGATION]).collect();
+    let self_hits: Vec<&Hit> = hits.iter().filter(|h| h.concept == t.cues[SELF]).collect();
 
     // Signs.
     let mut matches: Vec<SignMatch> = Vec::new();
@@ -95,7 +130,7 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             continue;
         };
         let sensitive = idiom_sensitive(sign.kind);
-        let usable = |h: &&Hit| !(sensitive && is_masked(h));
+        let usable = |h: &&Hit| !masked_for(h, sensitive);
         for anchor in hits.iter().filter(|h| first.contains(&h.concept)).filter(usable) {
             let mut chosen = vec![*anchor];
             let ok = sign.slots[1..].iter().all(|slot| {
@@ -116,6 +151,7 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
                 continue;
             }
             let start = chosen.iter().map(|h| h.start).min().unwrap_or(0);
+            let end = chosen.iter().map(|h| h.end).max().unwrap_or(0);
             let sentences = chosen
                 .iter()
                 .fold(0, |acc, h| acc | bit(toks[h.start as usize].sentence));
@@ -127,6 +163,8 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             });
             matches.push(SignMatch {
                 sign: i,
+                start,
+                end,
                 kind: sign.kind,
                 weight: sign.weight,
                 sentences,
@@ -138,7 +176,7 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
 
     let mentioned: Vec<Kind> = hits
         .iter()
-        .filter(|h| !is_masked(h))
+        .filter(|h| !masked_for(h, true))
         .filter_map(|h| t.mention_kind.get(h.concept as usize).copied().flatten())
         .collect();
 
@@ -171,11 +209,20 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             .collect();
         if kind.is_self_harm() {
             // Fiction or statistics in the sign's own sentence, or anywhere
-            // when that sentence has no "I", keep it at a caution.
+            // when that sentence has no "I", keep it at a caution; so does a
+            // past event, or a hypothetical with no "I" near the sign. A
+            // question is no excuse: "what's the point anymore" is urgent.
             let local = |c: usize| cue_at[c] & sentences != 0;
+            let near_self = live.iter().any(|m| {
+                self_hits
+                    .iter()
+                    .any(|h| h.end + 4 >= m.start && h.start <= m.end + 4)
+            });
             let distant = local(FICTION)
                 || local(THIRD_PARTY)
-                || ((anywhere(FICTION) || anywhere(THIRD_PARTY)) && !local(SELF));
+                || ((anywhere(FICTION) || anywhere(THIRD_PARTY)) && !local(SELF))
+                || (local(PAST) && !local(NOW))
+                || (local(HYPOTHETICAL) && !near_self);
             let mut score = top + s.extra_sign * (live.len().saturating_sub(1)).min(3) as f32;
             if anywhere(SELF) || anywhere(PERSON) {
                 score += s.person;
@@ -183,11 +230,17 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
             if anywhere(NOW) {
                 score += s.now;
             }
+            if anywhere(PRESENT) {
+                score += s.present;
+            }
+            if anywhere(LAUGHTER) {
+                score += s.laughter;
+            }
             if distant {
-                why.push("fiction, news or statistics: caution".into());
+                why.push("fiction, news, statistics, a question or the past: caution".into());
                 score = score.min(s.urgent_at - 1.0);
             } else {
-                why.push(format!("self-harm language, weighed only by person and now: {score:.2}"));
+                why.push(format!("self-harm language: {score:.2}"));
             }
             consider(score, kind, why);
             continue;
@@ -201,6 +254,7 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
         };
         let local = |c: usize| cue_at[c] & sentences != 0;
         cue("now", anywhere(NOW), s.now, &mut score, &mut why);
+        cue("present", anywhere(PRESENT), s.present, &mut score, &mut why);
         cue("person", anywhere(PERSON), s.person, &mut score, &mut why);
         cue("severity", anywhere(SEVERITY), s.severity, &mut score, &mut why);
         cue("emphatic", tokens.emphatic, s.emphatic, &mut score, &mut why);

@@ -50,6 +50,7 @@ pub struct Settings {
     pub window: u16,
     pub extra_sign: f32,
     pub now: f32,
+    pub present: f32,
     pub person: f32,
     pub severity: f32,
     pub emphatic: f32,
@@ -69,6 +70,7 @@ impl Default for Settings {
             window: 6,
             extra_sign: 0.75,
             now: 1.0,
+            present: 0.5,
             person: 0.5,
             severity: 0.5,
             emphatic: 0.5,
@@ -90,6 +92,7 @@ struct SettingsFile {
     window: Option<Spanned<i64>>,
     extra_sign: Option<Spanned<f64>>,
     now: Option<Spanned<f64>>,
+    present: Option<Spanned<f64>>,
     person: Option<Spanned<f64>>,
     severity: Option<Spanned<f64>>,
     emphatic: Option<Spanned<f64>>,
@@ -117,6 +120,9 @@ pub const CUES: &[&str] = &[
     "laughter",
     "negation",
     "idiom",
+    "present",
+    "opener",
+    "figure",
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,10 +142,13 @@ struct ContextFile {
     laughter: Option<Vec<Spanned<String>>>,
     negation: Option<Vec<Spanned<String>>>,
     idiom: Option<Vec<Spanned<String>>>,
+    present: Option<Vec<Spanned<String>>>,
+    opener: Option<Vec<Spanned<String>>>,
+    figure: Option<Vec<Spanned<String>>>,
 }
 
 impl ContextFile {
-    fn into_lists(self) -> [Option<Vec<Spanned<String>>>; 13] {
+    fn into_lists(self) -> [Option<Vec<Spanned<String>>>; 16] {
         [
             self.now,
             self.person,
@@ -154,6 +163,9 @@ impl ContextFile {
             self.laughter,
             self.negation,
             self.idiom,
+            self.present,
+            self.opener,
+            self.figure,
         ]
     }
 }
@@ -271,6 +283,7 @@ impl Rules {
             (&mut st.urgent_at, &s.urgent_at, "urgent_at"),
             (&mut st.extra_sign, &s.extra_sign, "extra_sign"),
             (&mut st.now, &s.now, "now"),
+            (&mut st.present, &s.present, "present"),
             (&mut st.person, &s.person, "person"),
             (&mut st.severity, &s.severity, "severity"),
             (&mut st.emphatic, &s.emphatic, "emphatic"),
