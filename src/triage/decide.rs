@@ -237,10 +237,11 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
                 score += s.laughter;
             }
             if distant {
-                why.push("fiction, news, statistics, a question or the past: caution".into());
+                why.push("fiction, news, statistics, a hypothetical or the past: caution".into());
                 score = score.min(s.urgent_at - 1.0);
-            } else {
-                why.push(format!("self-harm language: {score:.2}"));
+            } else if score >= s.self_harm_at {
+                why.push(format!("self-harm language at {score:.2}: urgent from {}", s.self_harm_at));
+                score = score.max(s.urgent_at);
             }
             consider(score, kind, why);
             continue;

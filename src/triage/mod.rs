@@ -303,6 +303,23 @@ impl Triage {
         }
     }
 
+    /// Every concept, cue and mention found in a message, with the words that
+    /// matched, for `--explain`.
+    pub fn concepts(&self, message: &str) -> Vec<String> {
+        let tokens = normalise::tokenise(message);
+        self.lexicon
+            .find(&tokens.tokens)
+            .iter()
+            .map(|h| {
+                let words: Vec<&str> = tokens.tokens[h.start as usize..h.end as usize]
+                    .iter()
+                    .map(|t| t.stem.as_str())
+                    .collect();
+                format!("{}={}", self.names[h.concept as usize], words.join(" "))
+            })
+            .collect()
+    }
+
     /// Triages one message. Any text is accepted; this never fails or panics.
     pub fn assess(&self, message: &str) -> Assessment {
         decide::assess(self, message)

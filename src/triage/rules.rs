@@ -47,6 +47,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
     pub urgent_at: f32,
+    pub self_harm_at: f32,
     pub window: u16,
     pub extra_sign: f32,
     pub now: f32,
@@ -67,6 +68,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             urgent_at: 3.0,
+            self_harm_at: 2.0,
             window: 6,
             extra_sign: 0.75,
             now: 1.0,
@@ -89,6 +91,7 @@ impl Default for Settings {
 #[serde(deny_unknown_fields)]
 struct SettingsFile {
     urgent_at: Option<Spanned<f64>>,
+    self_harm_at: Option<Spanned<f64>>,
     window: Option<Spanned<i64>>,
     extra_sign: Option<Spanned<f64>>,
     now: Option<Spanned<f64>>,
@@ -281,6 +284,7 @@ impl Rules {
         let st = &mut self.settings;
         for (slot, value, name) in [
             (&mut st.urgent_at, &s.urgent_at, "urgent_at"),
+            (&mut st.self_harm_at, &s.self_harm_at, "self_harm_at"),
             (&mut st.extra_sign, &s.extra_sign, "extra_sign"),
             (&mut st.now, &s.now, "now"),
             (&mut st.present, &s.present, "present"),
