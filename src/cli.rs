@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::answer::{Answer, Engine, Reason};
+use crate::answer::{Answer, Engine};
 use crate::bot::Token;
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::eval;
@@ -309,12 +309,8 @@ fn check(cli: &Cli) -> anyhow::Result<ExitCode> {
 
 /// Records an abstention the way the bot does, so `ask --record` can seed the review log.
 fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
-    let reason = match answer.reason() {
-        Some(Reason::NoMatch) => review::Reason::NoMatch,
-        Some(Reason::LowConfidence) => review::Reason::LowConfidence,
-        Some(Reason::Urgent) => review::Reason::Urgent,
-        Some(Reason::Empty) => return,
-        None => review::Reason::Answered,
+    let Some(reason) = Option::<review::Reason>::from(answer) else {
+        return;
     };
     let entry = NewEntry {
         question,

@@ -12,7 +12,7 @@
 //!   [`knowledge::Passage`]s, `synonyms.toml` into [`knowledge::Synonyms`].
 //! - [`search`]: retrieval, one concern per file (analysis, stop words, vocabulary,
 //!   typos, concepts, query, coverage).
-//! - [`strings`]: small text helpers shared by the parts above.
+//! - [`strings`]: small text helpers shared by the parts above; [`texts`]: what members read.
 //! - [`answer`]: the [`answer::Engine`], which answers or abstains.
 //! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
 //! - [`review`]: the SQLite log of unanswered questions for moderators.
@@ -34,3 +34,4 @@ pub mod reply;
 pub mod review;
 pub mod search;
 pub mod strings;
+pub mod texts;

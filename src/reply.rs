@@ -5,17 +5,7 @@ use serde::Serialize;
 
 use crate::answer::{Answer, Engine, Reason, Related};
 
-/// Said when the knowledge base has nothing on a question.
-pub const NOT_COVERED: &str = "Sorry, the knowledge base doesn't cover this yet.";
-
-/// Said when nothing was asked.
-pub const EMPTY_QUESTION: &str =
-    "Please ask a question, for example: \"What are the side effects of LDN?\"";
-
-/// Said when the engine failed on a question (a fault of the index, logged):
-/// nothing was decided about the question, so nothing claims it is not covered.
-pub const SOMETHING_WENT_WRONG: &str =
-    "Sorry, something went wrong on my side and I could not look that up. Please try again in a moment.";
+pub use crate::texts::{EMPTY_QUESTION, NOT_COVERED, SOMETHING_WENT_WRONG};
 
 /// One question's answer as a JSON line (`ldnbot ask --json`).
 #[derive(Debug, Serialize)]

@@ -4,7 +4,7 @@
 use crate::reload::{ReloadError, Trigger};
 
 use super::checks;
-use super::embed::{code_block_reply, text_reply};
+use super::discord::{code_block_reply, text_reply};
 use super::{Context, Error};
 
 /// Reload the knowledge base from its files

@@ -7,7 +7,7 @@
 
 use poise::serenity_prelude::{Member, Permissions, RoleId};
 
-use super::embed::text_reply;
+use super::discord::text_reply;
 use super::{Context, Error};
 
 /// Said to anyone refused; it reveals nothing about the command.

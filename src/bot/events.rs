@@ -1,19 +1,17 @@
 //! Gateway events poise leaves to us: mentions and DMs (questions), clicks on
 //! the feedback buttons, and connection state for the logs.
 
-use std::time::Instant;
+use std::sync::Arc;
 
 use poise::serenity_prelude::{
-    self as serenity, Context as SerenityContext, FullEvent, Interaction, Message, UserId,
+    self as serenity, Context as SerenityContext, FullEvent, Http, Interaction, Message, UserId,
 };
 
-use crate::answer::Reason;
-use crate::reply::SOMETHING_WENT_WRONG;
 use crate::review::Source;
 
-use super::cooldown::wait_message;
-use super::embed::{no_pings, render_answer};
-use super::questions::{alert_moderators, answer_question, log_question, start_recording, Asked};
+use super::ask::{self, Question, Recording, ReplyTarget};
+use super::discord::no_pings;
+use super::render::{Rendered, ReviewRecord};
 use super::{feedback, Data, Error};
 
 /// poise's `event_handler`.
@@ -71,44 +69,59 @@ async fn on_message(
     bot_id: UserId,
     message: &Message,
 ) -> Result<(), Error> {
-    let Some((question, source)) = question_in(message, bot_id, data) else {
+    let Some((text, source)) = question_in(message, bot_id, data) else {
         return Ok(());
     };
-    let started = Instant::now();
-    let reply_to = serenity::CreateMessage::new()
-        .reference_message(reply_reference(message))
-        .allowed_mentions(no_pings());
-    if let Err(wait) = data.cooldowns.try_ask(message.author.id) {
-        let refusal = reply_to.content(wait_message(wait));
-        message.channel_id.send_message(&ctx.http, refusal).await?;
-        return Ok(());
-    }
-    let question = crate::strings::truncate_chars(&question, data.discord.question_max_len);
-    let engine = data.live.current();
-    let Ok(answer) = answer_question(&engine, question, false) else {
-        // The fault is logged where it happened; nothing is recorded as "not covered".
-        let apology = reply_to.content(SOMETHING_WENT_WRONG);
-        message.channel_id.send_message(&ctx.http, apology).await?;
-        return Ok(());
-    };
-    let asked = Asked {
-        question,
+    let question = Question {
+        text: &text,
         source,
         guild_id: message.guild_id,
         channel_id: message.channel_id,
         user_id: message.author.id,
+        caller: message.author.id,
+        ephemeral: false,
     };
-    // No interaction deadline here: wait for the write before replying.
-    let recorded = start_recording(data, &asked, &answer).finish().await;
-    let reply = render_answer(&engine, question, &answer, recorded, source)
-        .message()
-        .reference_message(reply_reference(message));
-    message.channel_id.send_message(&ctx.http, reply).await?;
-    log_question(source, &answer, started);
-    if answer.reason() == Some(Reason::Urgent) {
-        alert_moderators(ctx.http.clone(), data, &asked, recorded);
+    ask::ask(data, question, &InChannel { ctx, message }).await
+}
+
+/// A reply to a mention or a DM: a message referencing the question. No
+/// interaction deadline here, so the review-log write is simply awaited.
+struct InChannel<'a> {
+    ctx: &'a SerenityContext,
+    message: &'a Message,
+}
+
+impl ReplyTarget for InChannel<'_> {
+    async fn send_text(&self, text: &str) -> Result<(), Error> {
+        let reply = serenity::CreateMessage::new()
+            .reference_message(reply_reference(self.message))
+            .allowed_mentions(no_pings())
+            .content(text);
+        self.message
+            .channel_id
+            .send_message(&self.ctx.http, reply)
+            .await?;
+        Ok(())
     }
-    Ok(())
+
+    async fn settle(&self, recording: Recording, _ephemeral: bool) -> Result<ReviewRecord, Error> {
+        Ok(recording.finish().await)
+    }
+
+    async fn send(&self, reply: &Rendered, _ephemeral: bool) -> Result<(), Error> {
+        let reply = reply
+            .message()
+            .reference_message(reply_reference(self.message));
+        self.message
+            .channel_id
+            .send_message(&self.ctx.http, reply)
+            .await?;
+        Ok(())
+    }
+
+    fn http(&self) -> Arc<Http> {
+        self.ctx.http.clone()
+    }
 }
 
 /// A reply to `message` that is still sent, as a plain message, if the

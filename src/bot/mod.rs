@@ -1,23 +1,31 @@
 //! The Discord adapter: poise commands and serenity events over the answer engine.
 //!
-//! - [`commands`]: /ask (with autocomplete), /topics, the "Answer with ldnbot" context menu;
-//! - [`events`]: mentions, DMs, feedback button clicks, connection state;
-//! - [`moderation`]: /unanswered and /stats; [`admin`]: /reload; [`checks`]: who may use them;
-//! - [`questions`]: what every question goes through; [`embed`]: answers as embeds;
-//! - [`cooldown`]: the per-member question limit; [`feedback`]: the buttons' [`Feedback`] sink.
+//! Imports run one way: entry points → the pipeline → rendering → leaves.
 //!
-//! Every message the bot sends allows no mentions ([`embed::no_pings`]), set
+//! - entry points: `commands` (/ask with autocomplete, /topics, the "Answer with
+//!   ldnbot" context menu), `events` (mentions, DMs, connection state),
+//!   `feedback` (button clicks and the [`Feedback`] sink), `moderation`
+//!   (/unanswered, /stats), `admin` (/reload);
+//! - `ask`: the one pipeline every question goes through;
+//! - `render`: answers as embeds;
+//! - leaves: `discord` (limits, `no_pings`, reply builders), `buttons` (the
+//!   custom-id wire format, [`Verdict`]), `checks` (who may use what),
+//!   `cooldown` (the per-member question limit).
+//!
+//! Every message the bot sends allows no mentions (`discord::no_pings`), set
 //! in poise's options and on everything sent outside poise.
 
-pub mod admin;
-pub mod checks;
-pub mod commands;
-pub mod cooldown;
-pub mod embed;
-pub mod events;
-pub mod feedback;
-pub mod moderation;
-pub mod questions;
+mod admin;
+mod ask;
+mod buttons;
+mod checks;
+mod commands;
+mod cooldown;
+mod discord;
+mod events;
+mod feedback;
+mod moderation;
+mod render;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,8 +38,9 @@ use crate::config::{Config, DiscordConfig};
 use crate::reload::LiveEngine;
 use crate::review::{now_unix, ReviewLog};
 
+pub use buttons::Verdict;
 pub use cooldown::Cooldowns;
-pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback, Verdict};
+pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback};
 
 /// The bot token. Only `expose` reveals it; `Debug` and `Display` never do.
 #[derive(Clone)]
@@ -70,7 +79,7 @@ pub struct Data {
     pub cooldowns: Cooldowns,
     pub feedback: Arc<dyn Feedback>,
     /// Answers not yet counted in the review log, for /stats.
-    pub answered: Arc<questions::AnsweredTally>,
+    pub answered: Arc<ask::AnsweredTally>,
 }
 
 impl Data {
@@ -186,8 +195,8 @@ pub async fn serve(
     outcome
 }
 
-async fn flush_answered_periodically(answered: Arc<questions::AnsweredTally>, review: ReviewLog) {
-    let mut every = tokio::time::interval(questions::FLUSH_ANSWERED_EVERY);
+async fn flush_answered_periodically(answered: Arc<ask::AnsweredTally>, review: ReviewLog) {
+    let mut every = tokio::time::interval(ask::FLUSH_ANSWERED_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
@@ -201,7 +210,7 @@ async fn flush_answered_periodically(answered: Arc<questions::AnsweredTally>, re
 /// REST goes to `api_proxy` when set; the proxy then owns rate limits, and
 /// serenity's own limiter must be off because it ignores the proxy.
 fn build_http(token: &Token, api_proxy: Option<&str>) -> Http {
-    let builder = HttpBuilder::new(token.expose()).default_allowed_mentions(embed::no_pings());
+    let builder = HttpBuilder::new(token.expose()).default_allowed_mentions(discord::no_pings());
     match api_proxy {
         Some(proxy) => builder
             .proxy(proxy.trim_end_matches('/'))
@@ -225,7 +234,7 @@ pub fn framework_options() -> poise::FrameworkOptions<Data, Error> {
         ],
         on_error: |error| Box::pin(on_error(error)),
         event_handler: |framework, event| Box::pin(events::handle(framework, event)),
-        allowed_mentions: Some(embed::no_pings()),
+        allowed_mentions: Some(discord::no_pings()),
         // Mentions are questions, not commands.
         prefix_options: poise::PrefixFrameworkOptions {
             mention_as_prefix: false,
@@ -362,7 +371,7 @@ async fn apologise(ctx: Context<'_>) {
 }
 
 async fn reply_ephemeral(ctx: Context<'_>, text: &str) {
-    if let Err(error) = ctx.send(embed::text_reply(text, true)).await {
+    if let Err(error) = ctx.send(discord::text_reply(text, true)).await {
         tracing::warn!(%error, "could not send the error reply");
     }
 }

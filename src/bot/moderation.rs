@@ -11,7 +11,7 @@ use crate::review::{
 };
 
 use super::checks;
-use super::embed::{code_block_reply, no_pings, text_reply};
+use super::discord::{code_block_reply, no_pings, text_reply};
 use super::{Context, Error};
 
 /// How many question groups /unanswered list shows unless asked otherwise.

@@ -130,6 +130,21 @@ pub enum Reason {
     Answered,
 }
 
+/// What the review log keeps of an answer: an abstention or urgent message is
+/// an item for moderators, an answer is counted, an empty question is nothing.
+impl From<&crate::answer::Answer> for Option<Reason> {
+    fn from(answer: &crate::answer::Answer) -> Option<Reason> {
+        use crate::answer::Reason as Why;
+        match answer.reason() {
+            None => Some(Reason::Answered),
+            Some(Why::NoMatch) => Some(Reason::NoMatch),
+            Some(Why::LowConfidence) => Some(Reason::LowConfidence),
+            Some(Why::Urgent) => Some(Reason::Urgent),
+            Some(Why::Empty) => None,
+        }
+    }
+}
+
 named_enum!(Reason, "reason", {
     NoMatch => "no_match",
     LowConfidence => "low_confidence",

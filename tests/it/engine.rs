@@ -329,7 +329,8 @@ fn a_close_runner_up_is_named_as_see_also() {
 }
 
 /// Every question is analyzed and searched once: the abstention's closest topics
-/// come from the ranking the decision used, and no reply form searches again.
+/// come from the ranking the decision used, and no reply form searches again
+/// (the Discord renderer gets the answer and the texts, never the engine).
 #[test]
 fn one_search_per_question_abstentions_included() {
     // Its own engine: the shared one is searched by tests running alongside.
@@ -351,13 +352,6 @@ fn one_search_per_question_abstentions_included() {
         let answer = engine.answer(question).expect("the index answers");
         let _ = ldnbot::reply::text(&answer, &engine);
         let _ = ldnbot::reply::JsonAnswer::new(question, &answer, &engine);
-        let _ = ldnbot::bot::embed::render_answer(
-            &engine,
-            question,
-            &answer,
-            ldnbot::bot::questions::ReviewRecord::Saved(1),
-            ldnbot::review::Source::Slash,
-        );
         assert_eq!(
             engine.searches() - before,
             searches,

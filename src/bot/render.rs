@@ -1,0 +1,221 @@
+//! Answers as Discord embeds, within Discord's limits, always with the disclaimer.
+//!
+//! Everything here is pure: it turns an [`Answer`] into [`Rendered`] parts, and
+//! only at the very end into serenity builders. That keeps the limits testable
+//! without a Discord connection. It gets the answer and the texts, never the
+//! engine: what a reply shows was decided by the one search behind the answer.
+
+use poise::serenity_prelude::{ButtonStyle, CreateActionRow, CreateButton, CreateMessage};
+
+use crate::answer::{Answer, Engine, Reason};
+use crate::review::Source;
+use crate::texts::{Texts, EMPTY_QUESTION, EMPTY_TITLE, MODERATORS_WILL_SEE, NOT_COVERED};
+
+use super::buttons::{self, Verdict, QUESTION_FIELD};
+use super::discord::{no_pings, EmbedParts};
+
+/// Whether a question went to the review log: what an abstention may promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewRecord {
+    /// Answered (or empty): nothing for moderators.
+    NotNeeded,
+    /// Committed to disk as this review item.
+    Saved(i64),
+    /// The write failed; the reply must not claim it was recorded.
+    Failed,
+}
+
+pub const SOURCE_FIELD: &str = "Source";
+pub const SEE_ALSO_FIELD: &str = "See also";
+pub const CLOSEST_FIELD: &str = "Closest topics";
+
+/// A reply ready to send: one embed and, under an answer, the feedback buttons.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub embed: EmbedParts,
+    /// Custom ids of the "Helpful" and "Not helpful" buttons.
+    pub feedback: Option<(String, String)>,
+}
+
+impl Rendered {
+    fn components(&self) -> Vec<CreateActionRow> {
+        match &self.feedback {
+            Some((helpful, unhelpful)) => vec![CreateActionRow::Buttons(vec![
+                CreateButton::new(helpful)
+                    .label("Helpful")
+                    .style(ButtonStyle::Success),
+                CreateButton::new(unhelpful)
+                    .label("Not helpful")
+                    .style(ButtonStyle::Secondary),
+            ])],
+            None => Vec::new(),
+        }
+    }
+
+    /// As a poise reply to a slash or context-menu command.
+    pub fn reply(&self, ephemeral: bool) -> poise::CreateReply {
+        poise::CreateReply::default()
+            .embed(self.embed.to_embed())
+            .components(self.components())
+            .ephemeral(ephemeral)
+            .allowed_mentions(no_pings())
+    }
+
+    /// As a message replying to a mention or a DM.
+    pub fn message(&self) -> CreateMessage {
+        CreateMessage::new()
+            .embed(self.embed.to_embed())
+            .components(self.components())
+            .allowed_mentions(no_pings())
+    }
+}
+
+/// The reply to one question, whatever the engine said.
+///
+/// `recorded` decides whether an abstention may promise that moderators will
+/// see the question: only when the review log confirmed the write.
+pub fn render_answer(
+    texts: &Texts<'_>,
+    question: &str,
+    answer: &Answer,
+    recorded: ReviewRecord,
+    source: Source,
+) -> Rendered {
+    let disclaimer = texts.disclaimer.to_string();
+    let question_field = || {
+        (
+            QUESTION_FIELD.to_string(),
+            display_question(question),
+            false,
+        )
+    };
+    match answer {
+        Answer::Found {
+            passage, see_also, ..
+        } => {
+            let mut fields = vec![
+                question_field(),
+                (SOURCE_FIELD.to_string(), passage.article.clone(), true),
+            ];
+            if let Some(also) = see_also {
+                fields.push((SEE_ALSO_FIELD.to_string(), also.passage.section(), true));
+            }
+            Rendered {
+                embed: EmbedParts {
+                    title: passage.section(),
+                    description: passage.text.clone(),
+                    fields,
+                    footer: disclaimer,
+                }
+                .fit(),
+                feedback: Some((
+                    buttons::custom_id(Verdict::Helpful, source, &passage.id),
+                    buttons::custom_id(Verdict::NotHelpful, source, &passage.id),
+                )),
+            }
+        }
+        Answer::Unanswered {
+            reason: Reason::Urgent,
+            ..
+        } => urgent(texts),
+        Answer::Unanswered {
+            reason: Reason::Empty,
+            ..
+        } => Rendered {
+            embed: EmbedParts {
+                title: EMPTY_TITLE.to_string(),
+                description: EMPTY_QUESTION.to_string(),
+                fields: Vec::new(),
+                footer: disclaimer,
+            }
+            .fit(),
+            feedback: None,
+        },
+        Answer::Unanswered { .. } => {
+            let mut description = NOT_COVERED.to_string();
+            if matches!(recorded, ReviewRecord::Saved(_)) {
+                description.push(' ');
+                description.push_str(MODERATORS_WILL_SEE);
+            }
+            let mut fields = vec![question_field()];
+            let closest = match answer {
+                Answer::Unanswered { closest, .. } => closest.as_slice(),
+                Answer::Found { .. } => &[],
+            };
+            if !closest.is_empty() {
+                let list = closest
+                    .iter()
+                    .map(|related| format!("• {}", related.passage.section()))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                fields.push((CLOSEST_FIELD.to_string(), list, false));
+            }
+            Rendered {
+                embed: EmbedParts {
+                    title: "Not covered yet".to_string(),
+                    description,
+                    fields,
+                    footer: disclaimer,
+                }
+                .fit(),
+                feedback: None,
+            }
+        }
+    }
+}
+
+/// The urgent-care notice, with the disclaimer.
+pub fn urgent(texts: &Texts<'_>) -> Rendered {
+    Rendered {
+        embed: EmbedParts {
+            title: "This may be an emergency".to_string(),
+            description: texts.urgent_reply.to_string(),
+            fields: Vec::new(),
+            footer: texts.disclaimer.to_string(),
+        }
+        .fit(),
+        feedback: None,
+    }
+}
+
+/// The sections of the knowledge base, for /topics.
+pub fn topics(engine: &Engine) -> Rendered {
+    let mut description = String::new();
+    let mut article: Option<&str> = None;
+    for passage in engine.passages() {
+        if article != Some(passage.article.as_str()) {
+            if article.is_some() {
+                description.push('\n');
+            }
+            description.push_str(&format!("**{}**\n", passage.article));
+            article = Some(passage.article.as_str());
+        }
+        description.push_str(&format!("• {}\n", passage.section()));
+    }
+    if description.is_empty() {
+        description = "The knowledge base is empty.".to_string();
+    }
+    Rendered {
+        embed: EmbedParts {
+            title: "Topics in the knowledge base".to_string(),
+            description,
+            fields: Vec::new(),
+            footer: format!(
+                "Ask with /ask or by mentioning the bot. {}",
+                engine.disclaimer()
+            ),
+        }
+        .fit(),
+        feedback: None,
+    }
+}
+
+/// The question as shown in the embed; never empty, as Discord rejects empty field values.
+fn display_question(question: &str) -> String {
+    let trimmed = question.trim();
+    if trimmed.is_empty() {
+        "(empty)".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
