@@ -12,7 +12,8 @@
 //! weighing: urgent unless the message is clearly fiction, news or statistics.
 
 use super::lexicon::Hit;
-use super::normalise::tokenise;
+use super::normalise::{tokenise, Tokens};
+use super::rules::Settings;
 use super::{Assessment, Kind, Level, Triage};
 
 // Cue indices, in `rules::CUES` order.
@@ -57,7 +58,10 @@ fn idiom_sensitive(kind: Kind) -> bool {
 }
 
 pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
-    let tokens = tokenise(message);
+    assess_tokens(t, &tokenise(message))
+}
+
+pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
     let toks = &tokens.tokens;
     let mut none = Assessment {
         level: Level::None,
@@ -125,10 +129,22 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
 
     // Signs.
     let mut matches: Vec<SignMatch> = Vec::new();
+    let mut present = vec![false; t.names.len()];
+    for h in &hits {
+        present[h.concept as usize] = true;
+    }
     for (i, sign) in t.signs.iter().enumerate() {
         let Some(first) = sign.slots.first() else {
             continue;
         };
+        // Most signs have a slot nothing in the message fills: skip them cheaply.
+        if !sign
+            .slots
+            .iter()
+            .all(|slot| slot.iter().any(|&c| present[c as usize]))
+        {
+            continue;
+        }
         let sensitive = idiom_sensitive(sign.kind);
         let usable = |h: &&Hit| !masked_for(h, sensitive);
         for anchor in hits.iter().filter(|h| first.contains(&h.concept)).filter(usable) {
@@ -287,4 +303,40 @@ pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
     none.score = score;
     none.why = why;
     none
+}
+
+/// Adds the model's view to the rules' assessment. Self-harm the rules made
+/// urgent stays urgent; otherwise the rules' score plus the weighted, clamped
+/// log-odds decides between urgent and caution, and with no rule matched the
+/// model alone can make a message urgent or a caution.
+pub(super) fn combine(s: &Settings, mut a: Assessment, logit: f32) -> Assessment {
+    let z = if logit.is_finite() { logit.clamp(-4.0, 4.0) } else { 0.0 };
+    if a.level == Level::Urgent && a.kind.is_some_and(Kind::is_self_harm) {
+        a.why.push(format!("model {z:+.2} (self-harm stays urgent)"));
+        return a;
+    }
+    if a.level == Level::None {
+        if z > s.model_urgent {
+            a.level = Level::Urgent;
+        } else if z > s.model_caution {
+            a.level = Level::Caution;
+        }
+        if a.level != Level::None {
+            a.why.push(format!("no rule matched; model {z:+.2}"));
+        }
+        a.score = z;
+        return a;
+    }
+    let combined = a.score + s.model_weight * z;
+    a.why.push(format!(
+        "model {z:+.2} × {}: {combined:.2} (urgent from {})",
+        s.model_weight, s.combined_at
+    ));
+    a.level = if combined >= s.combined_at {
+        Level::Urgent
+    } else {
+        Level::Caution
+    };
+    a.score = combined;
+    a
 }

@@ -36,6 +36,7 @@
 mod decide;
 pub mod helplines;
 mod lexicon;
+pub mod model;
 pub mod normalise;
 pub mod rules;
 pub mod score;
@@ -219,6 +220,8 @@ pub struct Triage {
     /// Concept id → the kind it mentions, for mention lists.
     mention_kind: Vec<Option<Kind>>,
     signs: Vec<CompiledSign>,
+    /// Present when `model_weight` is not zero.
+    model: Option<model::Model>,
 }
 
 impl Triage {
@@ -293,7 +296,9 @@ impl Triage {
                     .join(" + "),
             })
             .collect();
+        let model = (rules.settings.model_weight != 0.0).then(model::Model::builtin);
         Triage {
+            model,
             settings: rules.settings,
             lexicon,
             names,
@@ -322,6 +327,16 @@ impl Triage {
 
     /// Triages one message. Any text is accepted; this never fails or panics.
     pub fn assess(&self, message: &str) -> Assessment {
+        let tokens = normalise::tokenise(message);
+        let rules = decide::assess_tokens(self, &tokens);
+        match &self.model {
+            Some(m) => decide::combine(&self.settings, rules, m.logit_of(&tokens.tokens)),
+            None => rules,
+        }
+    }
+
+    /// The rules' assessment alone, without the model.
+    pub fn assess_rules(&self, message: &str) -> Assessment {
         decide::assess(self, message)
     }
 }

@@ -48,6 +48,10 @@ fn line_of(text: &str, offset: usize) -> usize {
 pub struct Settings {
     pub urgent_at: f32,
     pub self_harm_at: f32,
+    pub model_weight: f32,
+    pub combined_at: f32,
+    pub model_urgent: f32,
+    pub model_caution: f32,
     pub window: u16,
     pub extra_sign: f32,
     pub now: f32,
@@ -68,7 +72,11 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             urgent_at: 3.0,
-            self_harm_at: 2.0,
+            self_harm_at: 2.5,
+            model_weight: 1.0,
+            combined_at: 2.5,
+            model_urgent: 1.5,
+            model_caution: -1.0,
             window: 6,
             extra_sign: 0.75,
             now: 1.0,
@@ -92,6 +100,10 @@ impl Default for Settings {
 struct SettingsFile {
     urgent_at: Option<Spanned<f64>>,
     self_harm_at: Option<Spanned<f64>>,
+    model_weight: Option<Spanned<f64>>,
+    combined_at: Option<Spanned<f64>>,
+    model_urgent: Option<Spanned<f64>>,
+    model_caution: Option<Spanned<f64>>,
     window: Option<Spanned<i64>>,
     extra_sign: Option<Spanned<f64>>,
     now: Option<Spanned<f64>>,
@@ -285,6 +297,10 @@ impl Rules {
         for (slot, value, name) in [
             (&mut st.urgent_at, &s.urgent_at, "urgent_at"),
             (&mut st.self_harm_at, &s.self_harm_at, "self_harm_at"),
+            (&mut st.model_weight, &s.model_weight, "model_weight"),
+            (&mut st.combined_at, &s.combined_at, "combined_at"),
+            (&mut st.model_urgent, &s.model_urgent, "model_urgent"),
+            (&mut st.model_caution, &s.model_caution, "model_caution"),
             (&mut st.extra_sign, &s.extra_sign, "extra_sign"),
             (&mut st.now, &s.now, "now"),
             (&mut st.present, &s.present, "present"),
