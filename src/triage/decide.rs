@@ -58,10 +58,12 @@ fn idiom_sensitive(kind: Kind) -> bool {
 }
 
 pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
-    assess_tokens(t, &tokenise(message))
+    assess_tokens(t, &tokenise(message)).0
 }
 
-pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
+/// The assessment, and whether it rests on light signs alone (signs under
+/// `support`) with no serious topic mentioned, which the model may then clear.
+pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
     let toks = &tokens.tokens;
     let mut none = Assessment {
         level: Level::None,
@@ -70,7 +72,7 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
         why: Vec::new(),
     };
     if toks.is_empty() {
-        return none;
+        return (none, false);
     }
     let hits = t.lexicon.find(toks);
     let s = &t.settings;
@@ -190,25 +192,25 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
         }
     }
 
-    let mentioned: Vec<Kind> = hits
+    let mentioned: Vec<Option<Kind>> = hits
         .iter()
         .filter(|h| !masked_for(h, true))
         .filter_map(|h| t.mention_kind.get(h.concept as usize).copied().flatten())
         .collect();
 
     if matches.is_empty() && mentioned.is_empty() {
-        return none;
+        return (none, false);
     }
 
     let anywhere = |cue: usize| cue_at[cue] != 0;
-    let mut best: Option<(f32, Kind, Vec<String>)> = None;
-    let mut consider = |score: f32, kind: Kind, why: Vec<String>| {
+    let mut best: Option<(f32, Kind, Vec<String>, bool)> = None;
+    let mut consider = |score: f32, kind: Kind, why: Vec<String>, light: bool| {
         let better = match &best {
             None => true,
-            Some((b, k, _)) => score > *b || (score == *b && kind.is_self_harm() && !k.is_self_harm()),
+            Some((b, k, _, _)) => score > *b || (score == *b && kind.is_self_harm() && !k.is_self_harm()),
         };
         if better {
-            best = Some((score, kind, why));
+            best = Some((score, kind, why, light));
         }
     };
 
@@ -218,6 +220,8 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
             continue;
         }
         let top = live.iter().map(|m| m.weight).fold(f32::MIN, f32::max);
+        // Light signs ("took" + a drug name) alone make a caution the model may clear.
+        let light = top < s.support;
         let sentences = live.iter().fold(0, |acc, m| acc | m.sentences);
         let mut why: Vec<String> = live
             .iter()
@@ -259,7 +263,7 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
                 why.push(format!("self-harm language at {score:.2}: urgent from {}", s.self_harm_at));
                 score = score.max(s.urgent_at);
             }
-            consider(score, kind, why);
+            consider(score, kind, why, false);
             continue;
         }
         let mut score = top + s.extra_sign * (live.len().saturating_sub(1)).min(3) as f32;
@@ -281,7 +285,10 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
         cue("fiction", anywhere(FICTION), s.fiction, &mut score, &mut why);
         cue("bot", anywhere(BOT), s.bot, &mut score, &mut why);
         cue("laughter", anywhere(LAUGHTER), s.laughter, &mut score, &mut why);
-        consider(score, kind, why);
+        if light {
+            why.push("light signs only".into());
+        }
+        consider(score, kind, why, light);
     }
     // Negated signs and mentions are cautions at most.
     for m in matches.iter().filter(|m| m.negated) {
@@ -289,28 +296,39 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> Assessment {
             0.0,
             m.kind,
             vec![format!("negated sign {}: {}", m.kind, t.signs[m.sign].label)],
+            false,
         );
     }
-    for &kind in &mentioned {
-        consider(0.0, kind, vec![format!("mentions {kind}")]);
+    for kind in mentioned.iter().flatten() {
+        consider(0.0, *kind, vec![format!("mentions {kind}")], false);
     }
 
-    let Some((score, kind, why)) = best else {
-        return none;
+    let Some((score, kind, why, light)) = best else {
+        // Only words serious of no one kind ("dangerous", "by mistake").
+        none.level = Level::Caution;
+        none.why.push("mentions something serious".into());
+        return (none, false);
     };
     none.level = if score >= s.urgent_at { Level::Urgent } else { Level::Caution };
     none.kind = Some(kind);
     none.score = score;
     none.why = why;
-    none
+    (none, light && mentioned.is_empty())
 }
 
 /// Adds the model's view to the rules' assessment. Self-harm the rules made
 /// urgent stays urgent; otherwise the rules' score plus the weighted, clamped
 /// log-odds decides between urgent and caution, and with no rule matched the
 /// model alone can make a message urgent or a caution.
-pub(super) fn combine(s: &Settings, mut a: Assessment, logit: f32) -> Assessment {
+pub(super) fn combine(s: &Settings, (mut a, light): (Assessment, bool), logit: f32) -> Assessment {
     let z = if logit.is_finite() { logit.clamp(-4.0, 4.0) } else { 0.0 };
+    if light && z <= s.model_caution && a.score + s.model_weight * z < s.combined_at {
+        a.why.push(format!("model {z:+.2}: light signs and no mention, cleared"));
+        a.level = Level::None;
+        a.kind = None;
+        a.score = z;
+        return a;
+    }
     if a.level == Level::Urgent && a.kind.is_some_and(Kind::is_self_harm) {
         a.why.push(format!("model {z:+.2} (self-harm stays urgent)"));
         return a;

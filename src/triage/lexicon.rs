@@ -164,7 +164,7 @@ mod tests {
         lex.add(0, "chest");
         lex.add(1, "can't breathe");
         lex.add(2, "swelling");
-        let t = tokenise("my chesst hurts and I cant breath, lips sweling");
+        let t = tokenise("my chesst hurts and I cant breath, lips swellling");
         let hits = lex.find(&t.tokens);
         let concepts: Vec<_> = hits.iter().map(|h| h.concept).collect();
         assert_eq!(concepts, [0, 1, 2]);

@@ -217,8 +217,8 @@ pub struct Triage {
     names: Vec<String>,
     /// Concept id of each cue, in [`CUES`] order.
     cues: Vec<ConceptId>,
-    /// Concept id → the kind it mentions, for mention lists.
-    mention_kind: Vec<Option<Kind>>,
+    /// Concept id → `Some(kind)` for a mention list (`Some(None)`: of no one kind).
+    mention_kind: Vec<Option<Option<Kind>>>,
     signs: Vec<CompiledSign>,
     /// Present when `model_weight` is not zero.
     model: Option<model::Model>,
@@ -255,7 +255,10 @@ impl Triage {
         let mut names = Vec::new();
         let mut mention_kind = Vec::new();
         let mut by_name = std::collections::HashMap::new();
-        let mut add = |name: String, kind: Option<Kind>, terms: &[String], names: &mut Vec<String>| {
+        let mut add = |name: String,
+                       kind: Option<Option<Kind>>,
+                       terms: &[String],
+                       names: &mut Vec<String>| {
             let id = names.len() as ConceptId;
             for t in terms {
                 lexicon.add(id, t);
@@ -274,7 +277,8 @@ impl Triage {
             cues.push(add(format!("cue:{cue}"), None, terms, &mut names));
         }
         for (kind, terms) in &rules.mentions {
-            add(format!("mention:{kind}"), Some(*kind), terms, &mut names);
+            let label = kind.map_or("serious", Kind::as_str);
+            add(format!("mention:{label}"), Some(*kind), terms, &mut names);
         }
         let signs = rules
             .signs
@@ -331,7 +335,7 @@ impl Triage {
         let rules = decide::assess_tokens(self, &tokens);
         match &self.model {
             Some(m) => decide::combine(&self.settings, rules, m.logit_of(&tokens.tokens)),
-            None => rules,
+            None => rules.0,
         }
     }
 

@@ -48,6 +48,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 pub struct Settings {
     pub urgent_at: f32,
     pub self_harm_at: f32,
+    pub support: f32,
     pub model_weight: f32,
     pub combined_at: f32,
     pub model_urgent: f32,
@@ -73,6 +74,7 @@ impl Default for Settings {
         Settings {
             urgent_at: 3.0,
             self_harm_at: 2.5,
+            support: 1.5,
             model_weight: 1.0,
             combined_at: 2.5,
             model_urgent: 1.5,
@@ -100,6 +102,7 @@ impl Default for Settings {
 struct SettingsFile {
     urgent_at: Option<Spanned<f64>>,
     self_harm_at: Option<Spanned<f64>>,
+    support: Option<Spanned<f64>>,
     model_weight: Option<Spanned<f64>>,
     combined_at: Option<Spanned<f64>>,
     model_urgent: Option<Spanned<f64>>,
@@ -197,7 +200,7 @@ struct SignFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MentionFile {
-    kind: Spanned<Kind>,
+    kind: Option<Spanned<Kind>>,
     terms: Spanned<Vec<Spanned<String>>>,
 }
 
@@ -238,7 +241,8 @@ pub struct Rules {
     pub context: BTreeMap<String, Vec<String>>,
     pub signs: Vec<Sign>,
     /// Words that only mention a serious topic: at least a caution.
-    pub mentions: Vec<(Kind, Vec<String>)>,
+    /// (kind, terms); no kind: serious, but of no one kind.
+    pub mentions: Vec<(Option<Kind>, Vec<String>)>,
 }
 
 fn term(file: &Path, text: &str, s: Spanned<String>) -> Result<String, TriageError> {
@@ -297,6 +301,7 @@ impl Rules {
         for (slot, value, name) in [
             (&mut st.urgent_at, &s.urgent_at, "urgent_at"),
             (&mut st.self_harm_at, &s.self_harm_at, "self_harm_at"),
+            (&mut st.support, &s.support, "support"),
             (&mut st.model_weight, &s.model_weight, "model_weight"),
             (&mut st.combined_at, &s.combined_at, "combined_at"),
             (&mut st.model_urgent, &s.model_urgent, "model_urgent"),
@@ -415,7 +420,7 @@ impl Rules {
                     "empty pattern: a mention needs at least one term",
                 ));
             }
-            self.mentions.push((*m.kind.get_ref(), terms));
+            self.mentions.push((m.kind.map(|k| *k.get_ref()), terms));
         }
         Ok(())
     }
