@@ -54,7 +54,10 @@ struct SignMatch {
 
 /// Kinds whose words are the ones hyperbole borrows ("killing me", "death of me").
 fn idiom_sensitive(kind: Kind) -> bool {
-    matches!(kind, Kind::SelfHarm | Kind::Suicide | Kind::Danger | Kind::Overdose)
+    matches!(
+        kind,
+        Kind::SelfHarm | Kind::Suicide | Kind::Danger | Kind::Overdose
+    )
 }
 
 pub(super) fn assess(t: &Triage, message: &str) -> Assessment {
@@ -102,7 +105,10 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
     }
     for tok in toks {
         let b = tok.stem.as_bytes();
-        if b.len() == 4 && b.iter().all(u8::is_ascii_digit) && (b.starts_with(b"19") || b.starts_with(b"20")) {
+        if b.len() == 4
+            && b.iter().all(u8::is_ascii_digit)
+            && (b.starts_with(b"19") || b.starts_with(b"20"))
+        {
             cue_at[PAST] |= bit(tok.sentence);
         }
     }
@@ -126,7 +132,10 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
             .iter()
             .any(|&m| m == 2 || (m == 1 && sensitive))
     };
-    let negations: Vec<&Hit> = hits.iter().filter(|h| h.concept == t.cues[NEGATION]).collect();
+    let negations: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| h.concept == t.cues[NEGATION])
+        .collect();
     let self_hits: Vec<&Hit> = hits.iter().filter(|h| h.concept == t.cues[SELF]).collect();
 
     // Signs.
@@ -149,7 +158,11 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
         }
         let sensitive = idiom_sensitive(sign.kind);
         let usable = |h: &&Hit| !masked_for(h, sensitive);
-        for anchor in hits.iter().filter(|h| first.contains(&h.concept)).filter(usable) {
+        for anchor in hits
+            .iter()
+            .filter(|h| first.contains(&h.concept))
+            .filter(usable)
+        {
             let mut chosen = vec![*anchor];
             let ok = sign.slots[1..].iter().all(|slot| {
                 let found = hits.iter().filter(usable).find(|h| {
@@ -207,7 +220,9 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
     let mut consider = |score: f32, kind: Kind, why: Vec<String>, light: bool| {
         let better = match &best {
             None => true,
-            Some((b, k, _, _)) => score > *b || (score == *b && kind.is_self_harm() && !k.is_self_harm()),
+            Some((b, k, _, _)) => {
+                score > *b || (score == *b && kind.is_self_harm() && !k.is_self_harm())
+            }
         };
         if better {
             best = Some((score, kind, why, light));
@@ -215,7 +230,10 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
     };
 
     for kind in Kind::ALL {
-        let live: Vec<&SignMatch> = matches.iter().filter(|m| m.kind == kind && !m.negated).collect();
+        let live: Vec<&SignMatch> = matches
+            .iter()
+            .filter(|m| m.kind == kind && !m.negated)
+            .collect();
         if live.is_empty() {
             continue;
         }
@@ -260,14 +278,17 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
                 why.push("fiction, news, statistics, a hypothetical or the past: caution".into());
                 score = score.min(s.urgent_at - 1.0);
             } else if score >= s.self_harm_at {
-                why.push(format!("self-harm language at {score:.2}: urgent from {}", s.self_harm_at));
+                why.push(format!(
+                    "self-harm language at {score:.2}: urgent from {}",
+                    s.self_harm_at
+                ));
                 score = score.max(s.urgent_at);
             }
             consider(score, kind, why, false);
             continue;
         }
         let mut score = top + s.extra_sign * (live.len().saturating_sub(1)).min(3) as f32;
-        let mut cue = |name: &str, on: bool, w: f32, score: &mut f32, why: &mut Vec<String>| {
+        let cue = |name: &str, on: bool, w: f32, score: &mut f32, why: &mut Vec<String>| {
             if on {
                 *score += w;
                 why.push(format!("{name} {w:+}"));
@@ -275,16 +296,64 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
         };
         let local = |c: usize| cue_at[c] & sentences != 0;
         cue("now", anywhere(NOW), s.now, &mut score, &mut why);
-        cue("present", anywhere(PRESENT), s.present, &mut score, &mut why);
+        cue(
+            "present",
+            anywhere(PRESENT),
+            s.present,
+            &mut score,
+            &mut why,
+        );
         cue("person", anywhere(PERSON), s.person, &mut score, &mut why);
-        cue("severity", anywhere(SEVERITY), s.severity, &mut score, &mut why);
-        cue("emphatic", tokens.emphatic, s.emphatic, &mut score, &mut why);
-        cue("hypothetical", local(HYPOTHETICAL), s.hypothetical, &mut score, &mut why);
-        cue("info", local(INFO) && !local(NOW), s.info, &mut score, &mut why);
-        cue("past", local(PAST) && !local(NOW), s.past, &mut score, &mut why);
-        cue("fiction", anywhere(FICTION), s.fiction, &mut score, &mut why);
+        cue(
+            "severity",
+            anywhere(SEVERITY),
+            s.severity,
+            &mut score,
+            &mut why,
+        );
+        cue(
+            "emphatic",
+            tokens.emphatic,
+            s.emphatic,
+            &mut score,
+            &mut why,
+        );
+        cue(
+            "hypothetical",
+            local(HYPOTHETICAL),
+            s.hypothetical,
+            &mut score,
+            &mut why,
+        );
+        cue(
+            "info",
+            local(INFO) && !local(NOW),
+            s.info,
+            &mut score,
+            &mut why,
+        );
+        cue(
+            "past",
+            local(PAST) && !local(NOW),
+            s.past,
+            &mut score,
+            &mut why,
+        );
+        cue(
+            "fiction",
+            anywhere(FICTION),
+            s.fiction,
+            &mut score,
+            &mut why,
+        );
         cue("bot", anywhere(BOT), s.bot, &mut score, &mut why);
-        cue("laughter", anywhere(LAUGHTER), s.laughter, &mut score, &mut why);
+        cue(
+            "laughter",
+            anywhere(LAUGHTER),
+            s.laughter,
+            &mut score,
+            &mut why,
+        );
         if light {
             why.push("light signs only".into());
         }
@@ -295,7 +364,10 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
         consider(
             0.0,
             m.kind,
-            vec![format!("negated sign {}: {}", m.kind, t.signs[m.sign].label)],
+            vec![format!(
+                "negated sign {}: {}",
+                m.kind, t.signs[m.sign].label
+            )],
             false,
         );
     }
@@ -309,7 +381,11 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
         none.why.push("mentions something serious".into());
         return (none, false);
     };
-    none.level = if score >= s.urgent_at { Level::Urgent } else { Level::Caution };
+    none.level = if score >= s.urgent_at {
+        Level::Urgent
+    } else {
+        Level::Caution
+    };
     none.kind = Some(kind);
     none.score = score;
     none.why = why;
@@ -321,16 +397,23 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
 /// log-odds decides between urgent and caution, and with no rule matched the
 /// model alone can make a message urgent or a caution.
 pub(super) fn combine(s: &Settings, (mut a, light): (Assessment, bool), logit: f32) -> Assessment {
-    let z = if logit.is_finite() { logit.clamp(-4.0, 4.0) } else { 0.0 };
+    let z = if logit.is_finite() {
+        logit.clamp(-4.0, 4.0)
+    } else {
+        0.0
+    };
     if light && z <= s.model_caution && a.score + s.model_weight * z < s.combined_at {
-        a.why.push(format!("model {z:+.2}: light signs and no mention, cleared"));
+        a.why.push(format!(
+            "model {z:+.2}: light signs and no mention, cleared"
+        ));
         a.level = Level::None;
         a.kind = None;
         a.score = z;
         return a;
     }
     if a.level == Level::Urgent && a.kind.is_some_and(Kind::is_self_harm) {
-        a.why.push(format!("model {z:+.2} (self-harm stays urgent)"));
+        a.why
+            .push(format!("model {z:+.2} (self-harm stays urgent)"));
         return a;
     }
     if a.level == Level::None {

@@ -19,12 +19,32 @@ pub struct Helpline {
 
 /// (Discord locale, emergency number, crisis line).
 const BUILTIN: &[(&str, &str, &str)] = &[
-    ("en-US", "911", "988 Suicide & Crisis Lifeline: call or text 988"),
+    (
+        "en-US",
+        "911",
+        "988 Suicide & Crisis Lifeline: call or text 988",
+    ),
     ("en-GB", "999", "Samaritans: call 116 123 (free, 24/7)"),
-    ("de", "112", "TelefonSeelsorge: 0800 111 0 111 or 0800 111 0 222 (free, 24/7)"),
-    ("fr", "112 (SAMU: 15)", "3114, numéro national de prévention du suicide (24/7)"),
-    ("es-ES", "112", "024, Línea de atención a la conducta suicida (24/7)"),
-    ("nl", "112", "113 Zelfmoordpreventie: 113 or 0800-0113 (free)"),
+    (
+        "de",
+        "112",
+        "TelefonSeelsorge: 0800 111 0 111 or 0800 111 0 222 (free, 24/7)",
+    ),
+    (
+        "fr",
+        "112 (SAMU: 15)",
+        "3114, numéro national de prévention du suicide (24/7)",
+    ),
+    (
+        "es-ES",
+        "112",
+        "024, Línea de atención a la conducta suicida (24/7)",
+    ),
+    (
+        "nl",
+        "112",
+        "113 Zelfmoordpreventie: 113 or 0800-0113 (free)",
+    ),
     ("it", "112", "Telefono Amico Italia: 02 2327 2327"),
     ("pt-BR", "192 (SAMU)", "CVV: 188 (free, 24/7)"),
     ("da", "112", "Livslinien: 70 201 201"),
@@ -32,11 +52,19 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("no", "113", "Mental Helse hjelpetelefonen: 116 123"),
     ("fi", "112", "MIELI kriisipuhelin: 09 2525 0111"),
     ("pl", "112", "Telefon zaufania dla dorosłych: 116 123"),
-    ("cs", "155 (or 112)", "Linka první psychické pomoci: 116 123"),
+    (
+        "cs",
+        "155 (or 112)",
+        "Linka první psychické pomoci: 116 123",
+    ),
     ("hu", "112", "Lelki Elsősegély Telefonszolgálat: 116 123"),
     ("lt", "112", "Vilties linija: 116 123"),
     ("el", "112 (ambulance: 166)", "Suicide help line: 1018"),
-    ("ro", "112", "Alianța Română de Prevenție a Suicidului: 0800 801 200"),
+    (
+        "ro",
+        "112",
+        "Alianța Română de Prevenție a Suicidului: 0800 801 200",
+    ),
     ("uk", "112 (ambulance: 103)", "Lifeline Ukraine: 7333"),
     ("hi", "112", "Tele-MANAS: 14416"),
     ("th", "1669", "Mental health hotline: 1323"),
@@ -131,6 +159,8 @@ mod tests {
     fn config_tables_deserialize() {
         let h: Helpline = toml::from_str("emergency = \"112\"\ncrisis = \"x\"\n").unwrap();
         assert_eq!(h.emergency, "112");
-        assert!(toml::from_str::<Helpline>("emergency = \"112\"\ncrisis = \"x\"\nextra = 1\n").is_err());
+        assert!(
+            toml::from_str::<Helpline>("emergency = \"112\"\ncrisis = \"x\"\nextra = 1\n").is_err()
+        );
     }
 }

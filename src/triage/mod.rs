@@ -288,7 +288,11 @@ impl Triage {
                 slots: s
                     .slots
                     .iter()
-                    .map(|alts| alts.iter().filter_map(|n| by_name.get(n).copied()).collect())
+                    .map(|alts| {
+                        alts.iter()
+                            .filter_map(|n| by_name.get(n).copied())
+                            .collect()
+                    })
                     .collect(),
                 weight: s.weight,
                 window: s.window.unwrap_or(rules.settings.window),

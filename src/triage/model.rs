@@ -103,7 +103,9 @@ impl Model {
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for epoch in 0..epochs {
             for i in (1..order.len()).rev() {
-                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 order.swap(i, (seed >> 33) as usize % (i + 1));
             }
             let lr = 0.5 / (1.0 + epoch as f32);

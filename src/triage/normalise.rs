@@ -118,7 +118,13 @@ pub fn stem(word: &str) -> String {
             let mut rest = rest.to_string();
             let n = rest.len();
             let rb = rest.as_bytes();
-            if n >= 4 && rb[n - 1] == rb[n - 2] && matches!(rb[n - 1], b'b' | b'd' | b'g' | b'm' | b'n' | b'p' | b't' | b'r') {
+            if n >= 4
+                && rb[n - 1] == rb[n - 2]
+                && matches!(
+                    rb[n - 1],
+                    b'b' | b'd' | b'g' | b'm' | b'n' | b'p' | b't' | b'r'
+                )
+            {
                 rest.pop();
             }
             return rest;

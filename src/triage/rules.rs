@@ -40,7 +40,11 @@ impl TriageError {
 
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The tunable weights of the decision; see `builtin.toml` for each one.
@@ -385,7 +389,11 @@ impl Rules {
                     kind: *sign.kind.get_ref(),
                     slots: Vec::new(),
                     weight: weight(file, text, &sign.weight, "a sign")?,
-                    window: sign.window.as_ref().map(|w| window(file, text, w)).transpose()?,
+                    window: sign
+                        .window
+                        .as_ref()
+                        .map(|w| window(file, text, w))
+                        .transpose()?,
                 },
             ));
         }
@@ -475,8 +483,11 @@ mod tests {
             .unwrap();
         assert_eq!(r.concepts["face"], ["face", "cheek"]);
         assert_eq!(r.signs.len(), 1);
-        r.extend("replace_builtin = true\n[concepts]\nx = [\"y\"]\n", Path::new("c"))
-            .unwrap();
+        r.extend(
+            "replace_builtin = true\n[concepts]\nx = [\"y\"]\n",
+            Path::new("c"),
+        )
+        .unwrap();
         assert!(r.signs.is_empty());
         assert_eq!(r.concepts.len(), 1);
     }

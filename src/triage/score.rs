@@ -34,7 +34,10 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, CaseError> {
         if line.trim().is_empty() {
             continue;
         }
-        let err = |message: String| CaseError { line: i + 1, message };
+        let err = |message: String| CaseError {
+            line: i + 1,
+            message,
+        };
         let fields = json::object(line).map_err(|m| err(m.to_string()))?;
         let mut q = None;
         let mut level = None;
@@ -199,7 +202,11 @@ impl fmt::Display for TriageScore {
             )?;
         }
         for (kind, k) in &self.per_kind {
-            writeln!(f, "  {kind:<14} urgent {:>3}/{:<3} guided {:>3}", k.urgent, k.total, k.guided)?;
+            writeln!(
+                f,
+                "  {kind:<14} urgent {:>3}/{:<3} guided {:>3}",
+                k.urgent, k.total, k.guided
+            )?;
         }
         if !self.misses.is_empty() {
             writeln!(f, "misses:")?;
@@ -281,10 +288,14 @@ mod json {
                             b'f' => out.push('\u{c}'),
                             b'u' => {
                                 let mut cp = self.hex4()?;
-                                if (0xD800..0xDC00).contains(&cp) && self.text.get(self.i..self.i + 2) == Some("\\u") {
+                                if (0xD800..0xDC00).contains(&cp)
+                                    && self.text.get(self.i..self.i + 2) == Some("\\u")
+                                {
                                     self.i += 2;
                                     let lo = self.hex4()?;
-                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                                    cp = 0x10000
+                                        + ((cp - 0xD800) << 10)
+                                        + (lo.wrapping_sub(0xDC00) & 0x3FF);
                                 }
                                 out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                             }
@@ -329,7 +340,10 @@ mod json {
                 }
                 Some(_) => {
                     let start = self.i;
-                    while self.i < self.s.len() && !matches!(self.s[self.i], b',' | b'}' | b']') && !self.s[self.i].is_ascii_whitespace() {
+                    while self.i < self.s.len()
+                        && !matches!(self.s[self.i], b',' | b'}' | b']')
+                        && !self.s[self.i].is_ascii_whitespace()
+                    {
                         self.i += 1;
                     }
                     Ok(match &self.s[start..self.i] {
@@ -346,7 +360,11 @@ mod json {
 
     /// The top-level fields of one JSON object.
     pub fn object(text: &str) -> R<Vec<(String, Value)>> {
-        let mut p = P { s: text.as_bytes(), i: 0, text };
+        let mut p = P {
+            s: text.as_bytes(),
+            i: 0,
+            text,
+        };
         p.eat(b'{')?;
         let mut out = Vec::new();
         p.ws();

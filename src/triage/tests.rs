@@ -21,20 +21,101 @@ fn builtin_rules_are_valid() {
 fn each_kind_recognised() {
     let t = Triage::builtin();
     for (kind, qs) in [
-        (Kind::Stroke, ["my husband's face has dropped on one side and his speech is slurred", "suddenly I can't lift my right arm and my words come out wrong"]),
-        (Kind::HeartAttack, ["crushing pressure in my chest right now going down my left arm", "my dad is clutching his chest, sweating and grey"]),
-        (Kind::Anaphylaxis, ["my lips and tongue are swelling up after the new tablet", "throat feels like it's closing since my injection an hour ago"]),
-        (Kind::Breathing, ["I can't breathe and my lips are going blue", "my mum is gasping for air and can't speak"]),
-        (Kind::Collapse, ["my wife collapsed and won't wake up", "he passed out and isn't responding"]),
-        (Kind::Seizure, ["my son is having a fit on the floor right now", "she's convulsing and won't stop shaking"]),
-        (Kind::Overdose, ["I took my weekly methotrexate every day this week by mistake", "my toddler swallowed a handful of my tablets"]),
-        (Kind::Sepsis, ["on methotrexate with a fever of 39.5 and uncontrollable shivering", "rash that doesn't fade and a stiff neck, high temperature now"]),
-        (Kind::GiBleed, ["I just vomited blood, loads of it", "my poo is black and tarry today and I feel faint"]),
-        (Kind::AcuteAbdomen, ["my belly is rock hard and the pain is unbearable", "sudden stabbing stomach pain, I can't move, on naproxen"]),
-        (Kind::Bleeding, ["this cut won't stop bleeding, blood everywhere", "nosebleed for over an hour, it won't stop"]),
-        (Kind::Danger, ["someone is trying to break in right now", "my partner is threatening me with a knife"]),
-        (Kind::Suicide, ["I want to die", "everyone would be better off without me"]),
-        (Kind::SelfHarm, ["I've been cutting myself again", "I want to hurt myself tonight"]),
+        (
+            Kind::Stroke,
+            [
+                "my husband's face has dropped on one side and his speech is slurred",
+                "suddenly I can't lift my right arm and my words come out wrong",
+            ],
+        ),
+        (
+            Kind::HeartAttack,
+            [
+                "crushing pressure in my chest right now going down my left arm",
+                "my dad is clutching his chest, sweating and grey",
+            ],
+        ),
+        (
+            Kind::Anaphylaxis,
+            [
+                "my lips and tongue are swelling up after the new tablet",
+                "throat feels like it's closing since my injection an hour ago",
+            ],
+        ),
+        (
+            Kind::Breathing,
+            [
+                "I can't breathe and my lips are going blue",
+                "my mum is gasping for air and can't speak",
+            ],
+        ),
+        (
+            Kind::Collapse,
+            [
+                "my wife collapsed and won't wake up",
+                "he passed out and isn't responding",
+            ],
+        ),
+        (
+            Kind::Seizure,
+            [
+                "my son is having a fit on the floor right now",
+                "she's convulsing and won't stop shaking",
+            ],
+        ),
+        (
+            Kind::Overdose,
+            [
+                "I took my weekly methotrexate every day this week by mistake",
+                "my toddler swallowed a handful of my tablets",
+            ],
+        ),
+        (
+            Kind::Sepsis,
+            [
+                "on methotrexate with a fever of 39.5 and uncontrollable shivering",
+                "rash that doesn't fade and a stiff neck, high temperature now",
+            ],
+        ),
+        (
+            Kind::GiBleed,
+            [
+                "I just vomited blood, loads of it",
+                "my poo is black and tarry today and I feel faint",
+            ],
+        ),
+        (
+            Kind::AcuteAbdomen,
+            [
+                "my belly is rock hard and the pain is unbearable",
+                "sudden stabbing stomach pain, I can't move, on naproxen",
+            ],
+        ),
+        (
+            Kind::Bleeding,
+            [
+                "this cut won't stop bleeding, blood everywhere",
+                "nosebleed for over an hour, it won't stop",
+            ],
+        ),
+        (
+            Kind::Danger,
+            [
+                "someone is trying to break in right now",
+                "my partner is threatening me with a knife",
+            ],
+        ),
+        (
+            Kind::Suicide,
+            ["I want to die", "everyone would be better off without me"],
+        ),
+        (
+            Kind::SelfHarm,
+            [
+                "I've been cutting myself again",
+                "I want to hurt myself tonight",
+            ],
+        ),
     ] {
         for q in qs {
             assert_urgent(&t, q, kind);
@@ -128,6 +209,7 @@ fn kind_names_round_trip() {
         assert_eq!(Kind::parse(k.as_str()), Some(k));
         assert!(!k.label().is_empty());
     }
-    let l: Level = toml::from_str::<std::collections::BTreeMap<String, Level>>("l = \"caution\"").unwrap()["l"];
+    let l: Level = toml::from_str::<std::collections::BTreeMap<String, Level>>("l = \"caution\"")
+        .unwrap()["l"];
     assert_eq!(l, Level::Caution);
 }
