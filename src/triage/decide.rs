@@ -355,7 +355,9 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
             &mut why,
         );
         if light {
+            // Context cannot lift light signs: their weight alone goes on.
             why.push("light signs only".into());
+            score = score.min(top);
         }
         consider(score, kind, why, light);
     }
