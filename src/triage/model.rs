@@ -13,10 +13,21 @@ const BITS: u32 = 17;
 const BUCKETS: usize = 1 << BITS;
 
 /// Weights of a trained model.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Model {
     w: Vec<f32>,
     bias: f32,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let used = self.w.iter().filter(|w| **w != 0.0).count();
+        f.debug_struct("Model")
+            .field("buckets", &self.w.len())
+            .field("used", &used)
+            .field("bias", &self.bias)
+            .finish()
+    }
 }
 
 fn hash(parts: &[&[u8]]) -> u32 {
@@ -149,5 +160,6 @@ mod tests {
         let m = Model::builtin();
         assert!(m.logit("my dad collapsed and he is not breathing") > 0.0);
         assert!(m.logit("what time of day should I take LDN?") < 0.0);
+        assert!(format!("{m:?}").len() < 200);
     }
 }
