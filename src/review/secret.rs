@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -160,27 +160,16 @@ fn warn_if_readable_by_others(key_path: &Path) {
 fn warn_if_readable_by_others(_key_path: &Path) {}
 
 /// 32 bytes from the operating system's random source.
+///
+/// There is no fallback: if the system cannot give randomness, creating the
+/// key fails, because a guessable key would let anyone with an export link
+/// user keys back to Discord ids.
 fn random_secret() -> io::Result<[u8; SECRET_LEN]> {
     let mut bytes = [0u8; SECRET_LEN];
-    match File::open("/dev/urandom") {
-        Ok(mut urandom) => urandom.read_exact(&mut bytes)?,
-        Err(_) => fill_from_random_state(&mut bytes),
-    }
+    getrandom::fill(&mut bytes).map_err(|error| {
+        io::Error::other(format!(
+            "the operating system gave no randomness for a new key: {error}"
+        ))
+    })?;
     Ok(bytes)
-}
-
-/// Fallback where /dev/urandom does not exist: the standard library seeds
-/// each `RandomState` from the operating system's generator, so hashing with
-/// fresh ones yields unpredictable bytes.
-fn fill_from_random_state(bytes: &mut [u8]) {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher as _, Hasher as _};
-    for (index, chunk) in bytes.chunks_mut(8).enumerate() {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_usize(index);
-        hasher.write_i64(super::text::now_unix());
-        hasher.write_u32(std::process::id());
-        let word = hasher.finish().to_le_bytes();
-        chunk.copy_from_slice(&word[..chunk.len()]);
-    }
 }
