@@ -1,10 +1,11 @@
 //! Small text and time helpers for the review log: normalising questions so
 //! rephrasings group together, capping stored text, making user text safe to
-//! print, and rendering UTC timestamps without a date-time crate.
+//! print, and rendering UTC timestamps.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 /// The current time as unix seconds (UTC).
@@ -38,39 +39,15 @@ impl Serialize for Timestamp {
 }
 
 /// Renders unix seconds as RFC 3339 in UTC, e.g. `2024-02-29T13:05:09Z`.
-pub fn format_rfc3339(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400);
-    let second_of_day = unix_seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
-}
-
-/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 ///
-/// Howard Hinnant's `civil_from_days`: exact for every day in range, with no
-/// tables and no leap-year special cases to get wrong.
-fn civil_from_days(days_since_epoch: i64) -> (i64, u32, u32) {
-    let z = days_since_epoch + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are small and positive by construction (1..=12 and 1..=31).
-    (year, month as u32, day as u32)
+/// A value too far from today for a calendar date (hundreds of thousands of
+/// years) is shown as its raw seconds rather than refused, so a corrupt row
+/// still lists.
+pub fn format_rfc3339(unix_seconds: i64) -> String {
+    match DateTime::<Utc>::from_timestamp(unix_seconds, 0) {
+        Some(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        None => unix_seconds.to_string(),
+    }
 }
 
 /// The form of a question used to group rephrasings of it: lowercase,
@@ -176,6 +153,7 @@ mod tests {
         assert_eq!(format_rfc3339(1_709_211_909), "2024-02-29T13:05:09Z");
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(format_rfc3339(4_102_444_800), "2100-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(i64::MAX), i64::MAX.to_string());
     }
 
     #[test]
