@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{AnswerConfig, SafetyConfig};
-use crate::knowledge::{Knowledge, KnowledgeError, Passage};
+use crate::knowledge::{Example, Gap, Knowledge, KnowledgeError, Passage, Target};
 use crate::search::{SearchError, SearchIndex, SearchResult, Weights};
 use crate::strings::truncate_chars;
+use crate::triage::{Assessment, Triage, TriageError};
 
 /// How many characters of a question are looked at; the rest cannot change the answer
 /// much and would only cost time.
@@ -21,6 +22,8 @@ pub enum EngineError {
     Knowledge(#[from] KnowledgeError),
     #[error(transparent)]
     Index(#[from] crate::search::IndexError),
+    #[error(transparent)]
+    Triage(#[from] TriageError),
     /// The index failed on a question: a fault, not an answer. Callers say
     /// something went wrong and record nothing as "not covered".
     #[error(transparent)]
@@ -39,6 +42,9 @@ pub enum Reason {
     LowConfidence,
     /// The message describes an emergency; it gets the urgent-care notice instead.
     Urgent,
+    /// The question is about a topic the knowledge base knows it does not cover
+    /// (`knowledge/gaps.toml`); it gets that gap's reply.
+    KnownGap,
 }
 
 impl Reason {
@@ -48,6 +54,7 @@ impl Reason {
             Reason::NoMatch => "no_match",
             Reason::LowConfidence => "low_confidence",
             Reason::Urgent => "urgent",
+            Reason::KnownGap => "known_gap",
         }
     }
 }
@@ -80,6 +87,8 @@ pub enum Answer {
         /// [`CLOSEST_TOPICS`]. From the same ranking as the decision: rendering
         /// never searches again.
         closest: Vec<Related>,
+        /// The known gap the question is about, with reason [`Reason::KnownGap`].
+        gap: Option<Arc<Gap>>,
     },
 }
 
@@ -103,6 +112,14 @@ impl Answer {
         }
     }
 
+    /// The known gap a question not covered is about.
+    pub fn gap(&self) -> Option<&Arc<Gap>> {
+        match self {
+            Answer::Found { .. } => None,
+            Answer::Unanswered { gap, .. } => gap.as_ref(),
+        }
+    }
+
     pub fn score(&self) -> Option<f32> {
         match self {
             Answer::Found { score, .. } => Some(*score),
@@ -111,12 +128,22 @@ impl Answer {
     }
 }
 
+/// A message's triage and its answer (`Reason::Urgent` when the triage is urgent).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub triage: Assessment,
+    pub answer: Answer,
+}
+
 /// Everything needed to answer questions from one version of the knowledge base.
 /// Immutable: a reload builds a new engine and swaps it in whole.
 #[derive(Debug)]
 pub struct Engine {
     passages: Vec<Arc<Passage>>,
+    gaps: Vec<Arc<Gap>>,
+    examples: Vec<Example>,
     index: SearchIndex,
+    triage: Triage,
     files: Vec<PathBuf>,
     version: String,
     settings: AnswerConfig,
@@ -151,10 +178,39 @@ impl Engine {
         safety: &SafetyConfig,
         weights: Weights,
     ) -> Result<Engine, EngineError> {
-        let index = SearchIndex::build(&knowledge.passages, &knowledge.synonyms, weights)?;
+        let triage = Triage::load(
+            knowledge
+                .urgent_rules
+                .as_ref()
+                .map(|(text, path)| (text.as_str(), path.as_path())),
+        )?;
+        let passage_count = knowledge.passages.len();
+        let target_of = |target: &Target| match target {
+            Target::Passage(id) => knowledge.passages.iter().position(|p| p.id == *id),
+            Target::Gap(id) => knowledge
+                .gaps
+                .iter()
+                .position(|gap| gap.id == *id)
+                .map(|i| passage_count + i),
+        };
+        let examples: Vec<(usize, &str)> = knowledge
+            .examples
+            .iter()
+            .filter_map(|example| Some((target_of(&example.target)?, example.text.as_str())))
+            .collect();
+        let index = SearchIndex::build(
+            &knowledge.passages,
+            &knowledge.synonyms,
+            &examples,
+            passage_count + knowledge.gaps.len(),
+            weights,
+        )?;
         Ok(Engine {
             passages: knowledge.passages.into_iter().map(Arc::new).collect(),
+            gaps: knowledge.gaps.into_iter().map(Arc::new).collect(),
+            examples: knowledge.examples,
             index,
+            triage,
             files: knowledge.files,
             version: knowledge.version,
             settings: answer.clone(),
@@ -170,6 +226,27 @@ impl Engine {
 
     pub fn passages(&self) -> &[Arc<Passage>] {
         &self.passages
+    }
+
+    /// The topics the knowledge base knows it does not cover.
+    pub fn gaps(&self) -> &[Arc<Gap>] {
+        &self.gaps
+    }
+
+    /// Every example question, written and learned.
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
+
+    /// The id of a search target: a passage's id, or `gap:` and a gap's id.
+    pub fn target_id(&self, target: usize) -> String {
+        match self.passages.get(target) {
+            Some(passage) => passage.id.clone(),
+            None => self
+                .gaps
+                .get(target - self.passages.len())
+                .map_or_else(String::new, |gap| format!("gap:{}", gap.id)),
+        }
     }
 
     pub fn files(&self) -> &[PathBuf] {
@@ -197,17 +274,41 @@ impl Engine {
     /// Answers one question: one analysis and one search. Any text is accepted;
     /// the only error is a fault of the index (logged where it happens).
     pub fn answer(&self, question: &str) -> Result<Answer, EngineError> {
+        self.respond(question).map(|response| response.answer)
+    }
+
+    /// Triages a message, then answers it unless it is urgent: what every
+    /// message goes through, from Discord or the command line.
+    pub fn respond(&self, question: &str) -> Result<Response, EngineError> {
         let question = truncate_chars(question, MAX_QUESTION_CHARS);
+        let mut triage = self.triage.assess(question);
         if question.trim().is_empty() {
-            return Ok(unanswered(Reason::Empty));
+            return Ok(Response {
+                triage,
+                answer: unanswered(Reason::Empty),
+            });
         }
         if self.is_urgent(question) {
-            return Ok(unanswered(Reason::Urgent));
+            triage.level = crate::triage::Level::Urgent;
+        }
+        if triage.is_urgent() {
+            return Ok(Response {
+                triage,
+                answer: unanswered(Reason::Urgent),
+            });
         }
         let result = self
             .index
             .search(question, self.settings.alternatives + 1)?;
-        Ok(self.decide(&result))
+        Ok(Response {
+            triage,
+            answer: self.decide(&result),
+        })
+    }
+
+    /// The triage rules this engine was built with.
+    pub fn triage(&self) -> &Triage {
+        &self.triage
     }
 
     /// The search behind an answer, for diagnostics (`ldnbot ask --explain`) and
@@ -296,6 +397,7 @@ impl Engine {
             reason,
             best_guess,
             closest,
+            gap: None,
         }
     }
 
@@ -326,5 +428,6 @@ fn unanswered(reason: Reason) -> Answer {
         reason,
         best_guess: None,
         closest: Vec::new(),
+        gap: None,
     }
 }

@@ -124,6 +124,8 @@ pub enum Reason {
     Unhelpful,
     /// The question looked urgent (the member was pointed to real help).
     Urgent,
+    /// The question is about a known gap of the knowledge base.
+    KnownGap,
     /// A member clicked "Helpful": counted only, no question kept.
     Helpful,
     /// The bot answered: counted only, no question kept.
@@ -140,6 +142,7 @@ impl From<&crate::answer::Answer> for Option<Reason> {
             Some(Why::NoMatch) => Some(Reason::NoMatch),
             Some(Why::LowConfidence) => Some(Reason::LowConfidence),
             Some(Why::Urgent) => Some(Reason::Urgent),
+            Some(Why::KnownGap) => Some(Reason::KnownGap),
             Some(Why::Empty) => None,
         }
     }
@@ -150,6 +153,7 @@ named_enum!(Reason, "reason", {
     LowConfidence => "low_confidence",
     Unhelpful => "unhelpful",
     Urgent => "urgent",
+    KnownGap => "known_gap",
     Helpful => "helpful",
     Answered => "answered",
 });
@@ -162,7 +166,11 @@ impl Reason {
     pub fn is_review_item(self) -> bool {
         matches!(
             self,
-            Reason::NoMatch | Reason::LowConfidence | Reason::Unhelpful | Reason::Urgent
+            Reason::NoMatch
+                | Reason::LowConfidence
+                | Reason::Unhelpful
+                | Reason::Urgent
+                | Reason::KnownGap
         )
     }
 }
@@ -336,6 +344,8 @@ pub struct Counts {
     pub unhelpful: u64,
     pub helpful: u64,
     pub urgent: u64,
+    /// Questions about a known gap of the knowledge base.
+    pub known_gap: u64,
 }
 
 impl Counts {
@@ -345,6 +355,7 @@ impl Counts {
             Reason::LowConfidence => &mut self.low_confidence,
             Reason::Unhelpful => &mut self.unhelpful,
             Reason::Urgent => &mut self.urgent,
+            Reason::KnownGap => &mut self.known_gap,
             Reason::Helpful => &mut self.helpful,
             Reason::Answered => &mut self.answered,
         };

@@ -74,7 +74,9 @@ impl SearchIndex {
             {
                 continue;
             }
-            let known = self.postings.has(&stem) || self.vocabulary.is_rule_word(&stem);
+            let known = self.postings.has(&stem)
+                || self.vocabulary.is_rule_word(&stem)
+                || self.examples.contains_stem(&stem);
             let fixed = if known || !self.weights.typos {
                 None
             } else {

@@ -17,6 +17,7 @@
 mod analysis;
 mod concepts;
 mod coverage;
+mod examples;
 mod index;
 mod query;
 mod stop_words;
@@ -31,9 +32,11 @@ use tantivy::IndexReader;
 
 pub use concepts::{Concept, Form};
 pub use coverage::Hit;
+pub use examples::{ExampleWeights, Nearest};
 pub use stop_words::is_stop_word;
 
 use crate::knowledge::{Passage, Synonyms};
+use examples::ExampleIndex;
 use index::{Fields, Postings, ORD_FIELD};
 use typos::Speller;
 use vocabulary::Vocabulary;
@@ -63,6 +66,10 @@ pub struct Weights {
     pub unknown_share: f32,
     /// Leave question words, function words and chat filler out of questions.
     pub stop_words: bool,
+    /// Match questions against example questions too.
+    pub examples: bool,
+    /// How closeness to an example is measured.
+    pub example: ExampleWeights,
     /// Correct misspelt words to the closest word of the knowledge base.
     pub typos: bool,
 }
@@ -81,6 +88,8 @@ impl Default for Weights {
             rank_title: 0.25,
             unknown_share: 0.25,
             stop_words: true,
+            examples: true,
+            example: ExampleWeights::default(),
             typos: true,
         }
     }
@@ -92,6 +101,9 @@ pub struct SearchResult {
     pub concepts: Vec<Concept>,
     /// Best first.
     pub hits: Vec<Hit>,
+    /// Per target (the passages in order, then the known gaps): its example
+    /// nearest to the question.
+    pub nearest: Vec<Nearest>,
 }
 
 impl SearchResult {
@@ -123,6 +135,7 @@ pub struct SearchIndex {
     words: TextAnalyzer,
     stemmer: TextAnalyzer,
     postings: Postings,
+    examples: ExampleIndex,
     speller: Speller,
     vocabulary: Vocabulary,
     /// Each passage's heading as stems, function words left out.
@@ -144,10 +157,14 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 impl SearchIndex {
-    /// Indexes `passages` in RAM and analyzes the vocabulary.
+    /// Indexes `passages` in RAM, analyzes the vocabulary and indexes the
+    /// example questions, given as (target, text): a target is a passage's
+    /// index, or `passages.len() + i` for the i-th of `targets - passages.len()` known gaps.
     pub fn build(
         passages: &[Passage],
         synonyms: &Synonyms,
+        examples: &[(usize, &str)],
+        targets: usize,
         weights: Weights,
     ) -> Result<SearchIndex, IndexError> {
         let index::Written {
@@ -158,6 +175,11 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
+        let examples = if weights.examples {
+            examples::build(examples, targets, &vocabulary, &mut known)
+        } else {
+            ExampleIndex::build(Vec::new(), targets)
+        };
         let speller = Speller::new(known);
         Ok(SearchIndex {
             reader,
@@ -165,6 +187,7 @@ impl SearchIndex {
             words: analysis::word_analyzer(),
             stemmer: analysis::stem_analyzer(),
             postings,
+            examples,
             speller,
             vocabulary,
             titles,
@@ -183,13 +206,18 @@ impl SearchIndex {
         if concepts.is_empty() || self.passage_count == 0 {
             return Ok(SearchResult {
                 concepts,
-                hits: Vec::new(),
+                ..SearchResult::default()
             });
         }
         let hits = self.rank(&concepts, limit).inspect_err(|error| {
             tracing::error!(%error, "the search index failed on a question");
         })?;
-        Ok(SearchResult { concepts, hits })
+        let nearest = self.examples.nearest(&concepts, self.weights.example);
+        Ok(SearchResult {
+            concepts,
+            hits,
+            nearest,
+        })
     }
 
     /// How many searches this index has run.
