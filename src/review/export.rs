@@ -1,5 +1,6 @@
 //! Writing review items as CSV or JSON lines.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::model::ReviewEntry;
@@ -26,20 +27,13 @@ pub const CSV_COLUMNS: [&str; 16] = [
 
 /// Writes the header and one CSV record per entry, CRLF-terminated (RFC 4180).
 pub(crate) fn write_csv(entries: &[ReviewEntry], out: &mut dyn Write) -> io::Result<()> {
-    let mut line = String::new();
-    for (index, column) in CSV_COLUMNS.iter().enumerate() {
-        if index > 0 {
-            line.push(',');
-        }
-        line.push_str(column);
-    }
-    line.push_str("\r\n");
-    out.write_all(line.as_bytes())?;
-
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    writer.write_record(CSV_COLUMNS)?;
     for entry in entries {
-        line.clear();
         let optional = |value: &Option<String>| value.clone().unwrap_or_default();
-        let cells: [(String, Cell); 16] = [
+        let cells: [(String, Cell); CSV_COLUMNS.len()] = [
             (entry.id.to_string(), Cell::Ours),
             (entry.asked_at.to_string(), Cell::Ours),
             (entry.question.clone(), Cell::Typed),
@@ -69,16 +63,13 @@ pub(crate) fn write_csv(entries: &[ReviewEntry], out: &mut dyn Write) -> io::Res
             ),
             (optional(&entry.note), Cell::Typed),
         ];
-        for (index, (value, kind)) in cells.iter().enumerate() {
-            if index > 0 {
-                line.push(',');
-            }
-            push_csv_cell(&mut line, value, *kind);
-        }
-        line.push_str("\r\n");
-        out.write_all(line.as_bytes())?;
+        let guarded: Vec<Cow<'_, str>> = cells
+            .iter()
+            .map(|(value, kind)| guard_formula(value, *kind))
+            .collect();
+        writer.write_record(guarded.iter().map(|cell| cell.as_bytes()))?;
     }
-    Ok(())
+    writer.flush()
 }
 
 /// Where a cell's text comes from, which decides whether it could be a
@@ -95,28 +86,19 @@ pub(crate) enum Cell {
 /// list for CSV injection).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// Appends one CSV cell: typed text that a spreadsheet would run as a
-/// formula gets a leading `'`, and any cell holding a comma, quote, CR or LF
-/// is quoted with inner quotes doubled.
+/// Typed text that a spreadsheet would run as a formula, with a leading `'`
+/// so it shows as text; the csv writer then does the quoting.
 ///
-/// Only typed text is neutralised, so a negative score stays a number.
-pub(crate) fn push_csv_cell(line: &mut String, value: &str, kind: Cell) {
-    let neutralise = kind == Cell::Typed && value.starts_with(FORMULA_STARTS);
-    let quote = value.contains([',', '"', '\r', '\n']);
-    if quote {
-        line.push('"');
-    }
-    if neutralise {
-        line.push('\'');
-    }
-    for ch in value.chars() {
-        if ch == '"' {
-            line.push('"');
-        }
-        line.push(ch);
-    }
-    if quote {
-        line.push('"');
+/// Leading whitespace does not hide a formula: some spreadsheets trim it
+/// before deciding, so `  =1+1` is guarded too. Only typed text is
+/// neutralised, so a negative score stays a number.
+pub(crate) fn guard_formula(value: &str, kind: Cell) -> Cow<'_, str> {
+    let formula =
+        value.starts_with(FORMULA_STARTS) || value.trim_start().starts_with(['=', '+', '-', '@']);
+    if kind == Cell::Typed && formula {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
     }
 }
 

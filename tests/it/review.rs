@@ -377,7 +377,9 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 /// What a typed cell should read as after formula neutralisation.
 fn neutralised(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        || text.trim_start().starts_with(['=', '+', '-', '@'])
+    {
         format!("'{text}")
     } else {
         text.to_string()
@@ -412,6 +414,9 @@ fn csv_export_survives_hostile_text() {
         "trailing comma,",
         "",
         "  spaced  ",
+        "   =SUM(A1:A9)",
+        " \u{a0}@cmd",
+        "  - a list item",
     ];
     let ids: Vec<i64> = hostile
         .iter()
@@ -455,6 +460,10 @@ fn csv_export_survives_hostile_text() {
         assert_eq!(record[column("reason")], "no_match");
         assert_eq!(record[column("user_id")], "");
     }
+    // Leading whitespace does not hide a formula.
+    assert!(records
+        .iter()
+        .any(|record| record[column("question")] == "'   =SUM(A1:A9)"));
     let resolved = &records[2];
     assert_eq!(resolved[column("status")], "resolved");
     assert_eq!(resolved[column("resolved_by")], "'=mod, \"quoted\"");
