@@ -3,8 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::Serialize;
+use strum::VariantArray;
 
 use super::text::Timestamp;
 
@@ -53,52 +54,46 @@ pub struct NewEntry<'a> {
 pub struct UnknownName {
     pub what: &'static str,
     pub given: String,
-    pub expected: &'static str,
+    pub expected: String,
 }
 
-/// Implements `as_str`, `Display`, `FromStr`, `Serialize` and `FromSql` for a
-/// fieldless enum from one table of names, so the database, the CLI, JSON and
-/// CSV can never disagree about how a value is spelled.
-macro_rules! named_enum {
-    ($type:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+impl UnknownName {
+    /// The error for `given`, listing every name of `T`.
+    fn of<T>(what: &'static str, given: &str) -> UnknownName
+    where
+        T: VariantArray + Copy + Into<&'static str>,
+    {
+        UnknownName {
+            what,
+            given: given.to_string(),
+            expected: T::VARIANTS
+                .iter()
+                .map(|value| (*value).into())
+                .collect::<Vec<&str>>()
+                .join(" "),
+        }
+    }
+}
+
+/// `as_str`, `ALL` and the SQLite conversions for an enum whose names come
+/// from strum, so the database, the CLI, JSON and CSV share one spelling.
+macro_rules! stored_name {
+    ($type:ident) => {
         impl $type {
             /// Every value, in declaration order.
-            pub const ALL: &'static [$type] = &[$($type::$variant),+];
+            pub const ALL: &'static [$type] = <$type as VariantArray>::VARIANTS;
 
             /// The name used in the database, on the command line and in exports.
             pub fn as_str(self) -> &'static str {
-                match self {
-                    $($type::$variant => $name),+
-                }
+                self.into()
             }
         }
 
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $type {
-            type Err = UnknownName;
-
-            fn from_str(given: &str) -> Result<Self, Self::Err> {
-                let wanted = given.trim();
-                $type::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str().eq_ignore_ascii_case(wanted))
-                    .ok_or_else(|| UnknownName {
-                        what: $what,
-                        given: given.to_string(),
-                        expected: concat!($($name, " "),+).trim_end(),
-                    })
-            }
-        }
-
-        impl Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+        impl ToSql for $type {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+                    self.as_str().as_bytes(),
+                )))
             }
         }
 
@@ -114,7 +109,26 @@ macro_rules! named_enum {
 }
 
 /// Why an event was recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownName,
+    parse_err_fn = unknown_reason
+)]
 pub enum Reason {
     /// The engine found no passage at all.
     NoMatch,
@@ -148,15 +162,7 @@ impl From<&crate::answer::Answer> for Option<Reason> {
     }
 }
 
-named_enum!(Reason, "reason", {
-    NoMatch => "no_match",
-    LowConfidence => "low_confidence",
-    Unhelpful => "unhelpful",
-    Urgent => "urgent",
-    KnownGap => "known_gap",
-    Helpful => "helpful",
-    Answered => "answered",
-});
+stored_name!(Reason);
 
 impl Reason {
     /// Whether events of this kind are kept as rows with the question text for
@@ -176,7 +182,26 @@ impl Reason {
 }
 
 /// Where a question came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownName,
+    parse_err_fn = unknown_source
+)]
 pub enum Source {
     Slash,
     Mention,
@@ -186,17 +211,30 @@ pub enum Source {
     Button,
 }
 
-named_enum!(Source, "source", {
-    Slash => "slash",
-    Mention => "mention",
-    Dm => "dm",
-    ContextMenu => "context_menu",
-    Cli => "cli",
-    Button => "button",
-});
+stored_name!(Source);
 
 /// Where a review item stands with the moderators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    Default,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownName,
+    parse_err_fn = unknown_status
+)]
 pub enum Status {
     #[default]
     Open,
@@ -204,11 +242,7 @@ pub enum Status {
     Dismissed,
 }
 
-named_enum!(Status, "status", {
-    Open => "open",
-    Resolved => "resolved",
-    Dismissed => "dismissed",
-});
+stored_name!(Status);
 
 /// Which review items a listing or export covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -261,13 +295,33 @@ impl FromStr for StatusFilter {
             .map_err(|_| UnknownName {
                 what: "status",
                 given: given.to_string(),
-                expected: "open resolved dismissed all",
+                expected: "open resolved dismissed all".to_string(),
             })
     }
 }
 
 /// The file format of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    Default,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    ascii_case_insensitive,
+    parse_err_ty = UnknownName,
+    parse_err_fn = unknown_export_format
+)]
 pub enum ExportFormat {
     /// RFC 4180 CSV with a header row, for spreadsheets.
     #[default]
@@ -276,10 +330,7 @@ pub enum ExportFormat {
     Jsonl,
 }
 
-named_enum!(ExportFormat, "export format", {
-    Csv => "csv",
-    Jsonl => "jsonl",
-});
+stored_name!(ExportFormat);
 
 /// One review item as stored: what exports contain, one per row.
 ///
@@ -388,4 +439,20 @@ pub struct Stats {
     /// Open questions asked most often, most first (at most
     /// [`TOP_OPEN_QUESTIONS`](super::TOP_OPEN_QUESTIONS)).
     pub top_open: Vec<TopQuestion>,
+}
+
+fn unknown_reason(given: &str) -> UnknownName {
+    UnknownName::of::<Reason>("reason", given)
+}
+
+fn unknown_source(given: &str) -> UnknownName {
+    UnknownName::of::<Source>("source", given)
+}
+
+fn unknown_status(given: &str) -> UnknownName {
+    UnknownName::of::<Status>("status", given)
+}
+
+fn unknown_export_format(given: &str) -> UnknownName {
+    UnknownName::of::<ExportFormat>("export format", given)
 }
