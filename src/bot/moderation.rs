@@ -12,6 +12,7 @@ use crate::review::{
 
 use super::checks;
 use super::discord::{code_block_reply, no_pings, text_reply};
+use super::teach::{gap, link};
 use super::{Context, Error};
 
 /// How many question groups /unanswered list shows unless asked otherwise.
@@ -45,7 +46,7 @@ impl StatusChoice {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("list", "resolve", "dismiss", "export"),
+    subcommands("list", "resolve", "dismiss", "export", "link", "gap"),
     subcommand_required,
     default_member_permissions = "MANAGE_MESSAGES",
     check = "checks::moderator"
