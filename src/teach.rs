@@ -39,14 +39,17 @@ pub enum TeachError {
     UnknownGap(String),
     /// The knowledge directory could not take the new `learned.toml`; nothing changed.
     #[error("cannot save the example in {dir}, nothing was changed: {source}")]
-    NotWritable { dir: PathBuf, source: LearnError },
+    NotWritable {
+        dir: PathBuf,
+        source: Box<LearnError>,
+    },
     #[error(transparent)]
-    Review(#[from] ReviewError),
+    Review(Box<ReviewError>),
     /// Resolving failed after the example was saved, and putting the old
     /// `learned.toml` back failed too: the file keeps the example.
     #[error("{review}; and {path} could not be restored, so it keeps the new example: {restore}")]
     RestoreFailed {
-        review: ReviewError,
+        review: Box<ReviewError>,
         path: PathBuf,
         restore: std::io::Error,
     },
@@ -56,7 +59,16 @@ pub enum TeachError {
         source: std::io::Error,
     },
     #[error("cannot load the knowledge base from {dir}: {source}")]
-    Engine { dir: PathBuf, source: EngineError },
+    Engine {
+        dir: PathBuf,
+        source: Box<EngineError>,
+    },
+}
+
+impl From<ReviewError> for TeachError {
+    fn from(err: ReviewError) -> TeachError {
+        TeachError::Review(Box::new(err))
+    }
 }
 
 /// What a link did.
@@ -162,7 +174,7 @@ pub fn teach(
     )
     .map_err(|source| TeachError::NotWritable {
         dir: knowledge_dir.to_path_buf(),
-        source,
+        source: Box::new(source),
     })?;
     let note = format!("linked to {title}");
     let resolved = match review.update_status(item, Status::Resolved, by, Some(&note)) {
@@ -171,9 +183,9 @@ pub fn teach(
         Ok(None) => 0,
         Err(err) => {
             return Err(match restore(&file, previous.as_deref()) {
-                Ok(()) => TeachError::Review(err),
+                Ok(()) => TeachError::from(err),
                 Err(restore) => TeachError::RestoreFailed {
-                    review: err,
+                    review: Box::new(err),
                     path: file,
                     restore,
                 },
@@ -204,7 +216,7 @@ pub fn teach_from_config(
         Engine::load(&config.knowledge.dir, &config.answer, &config.safety).map_err(|source| {
             TeachError::Engine {
                 dir: config.knowledge.dir.clone(),
-                source,
+                source: Box::new(source),
             }
         })?;
     let by = std::env::var("USER").map_or_else(|_| "cli".to_string(), |user| format!("cli:{user}"));
