@@ -21,7 +21,10 @@ use arc_swap::ArcSwap;
 
 use crate::answer::{Engine, EngineError};
 use crate::config::{AnswerConfig, Config, SafetyConfig};
-use crate::knowledge::SYNONYMS_FILE;
+
+mod watch;
+
+pub use watch::{spawn_sighup_reloader, spawn_watcher};
 
 /// How much of a [`ReloadReport`]'s text each list (files, added, removed, changed)
 /// may take, so the whole report fits an ephemeral Discord reply (2000 characters).
@@ -355,146 +358,9 @@ fn bounded_list(items: &[String]) -> String {
     out
 }
 
-/// Installs the SIGHUP listener and returns the task that reloads on each SIGHUP.
-///
-/// Call it first thing at start-up, inside the tokio runtime: until a listener
-/// exists, SIGHUP's default action kills the process. The listener is installed
-/// before this returns. Each reload logs its own outcome (see the module docs).
-#[cfg(unix)]
-pub fn spawn_sighup_reloader(
-    live: Arc<LiveEngine>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hangups = signal(SignalKind::hangup())?;
-    Ok(tokio::spawn(async move {
-        while hangups.recv().await.is_some() {
-            // The outcome, good or bad, is logged by `reload`; the bot keeps running.
-            let _ = live.reload(Trigger::Signal).await;
-        }
-    }))
-}
-
-/// There is no SIGHUP off Unix; the task does nothing.
-#[cfg(not(unix))]
-pub fn spawn_sighup_reloader(
-    _live: Arc<LiveEngine>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    Ok(tokio::spawn(async {}))
-}
-
-/// Watches the knowledge directory (`knowledge.watch`) and reloads once changes
-/// have been quiet for `debounce`, so an editor's several writes make one reload.
-///
-/// Only changes to `*.md` files and `synonyms.toml` count; editor temp files
-/// (names starting with `.` or ending in `~` or `.swp`) and reads are ignored, so
-/// the reload's own reading of the files does not trigger another. If another
-/// reload is running, it tries again after `debounce`. The returned task owns the
-/// watcher; aborting it stops watching. Call it inside the tokio runtime.
-pub fn spawn_watcher(
-    live: Arc<LiveEngine>,
-    debounce: Duration,
-) -> Result<tokio::task::JoinHandle<()>, ReloadError> {
-    use notify::{RecursiveMode, Watcher};
-
-    let dir = live.knowledge_dir.clone();
-    let watch_err = |source| ReloadError::Watch {
-        dir: dir.clone(),
-        source,
-    };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher =
-        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
-            Ok(event) if is_relevant(&event) => {
-                // Fails only once the task has stopped, when nothing is listening anyway.
-                let _ = tx.send(());
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "knowledge watcher error"),
-        })
-        .map_err(watch_err)?;
-    watcher
-        .watch(&dir, RecursiveMode::NonRecursive)
-        .map_err(watch_err)?;
-    tracing::info!(dir = %dir.display(), "watching the knowledge base for changes");
-
-    Ok(tokio::spawn(async move {
-        let _watcher = watcher;
-        while rx.recv().await.is_some() {
-            loop {
-                // Wait until no change has arrived for `debounce`.
-                while let Ok(Some(())) = tokio::time::timeout(debounce, rx.recv()).await {}
-                match live.reload(Trigger::Watch).await {
-                    Err(ReloadError::Busy) => continue,
-                    // Logged by `reload`; a bad edit waits for the next save.
-                    _ => break,
-                }
-            }
-        }
-    }))
-}
-
-/// Whether a file-system event may change the knowledge base.
-fn is_relevant(event: &notify::Event) -> bool {
-    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
-    let kind_matters = match event.kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
-    };
-    // An event without paths (e.g. "rescan everything") may cover any file.
-    kind_matters && (event.paths.is_empty() || event.paths.iter().any(|p| is_knowledge_file(p)))
-}
-
-fn is_knowledge_file(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
-    let editor_temp = name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp");
-    !editor_temp && (name.ends_with(".md") || name == SYNONYMS_FILE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind};
-
-    fn event(kind: EventKind, path: &str) -> notify::Event {
-        notify::Event::new(kind).add_path(PathBuf::from(path))
-    }
-
-    #[test]
-    fn only_changes_to_knowledge_files_count() {
-        let write = EventKind::Modify(ModifyKind::Any);
-        assert!(is_relevant(&event(write, "/k/ldn.md")));
-        assert!(is_relevant(&event(write, "/k/synonyms.toml")));
-        assert!(is_relevant(&event(
-            EventKind::Access(AccessKind::Close(AccessMode::Write)),
-            "/k/ldn.md"
-        )));
-        assert!(is_relevant(&event(
-            EventKind::Create(CreateKind::File),
-            "/k/new.md"
-        )));
-        assert!(is_relevant(&notify::Event::new(EventKind::Any)));
-        for temp in [
-            "/k/.ldn.md.swp",
-            "/k/ldn.md~",
-            "/k/.#ldn.md",
-            "/k/notes.txt",
-        ] {
-            assert!(!is_relevant(&event(write, temp)), "{temp}");
-        }
-        // A reload reads the files; that must not trigger another reload.
-        assert!(!is_relevant(&event(
-            EventKind::Access(AccessKind::Open(AccessMode::Any)),
-            "/k/ldn.md"
-        )));
-        assert!(!is_relevant(&event(
-            EventKind::Access(AccessKind::Close(AccessMode::Read)),
-            "/k/ldn.md"
-        )));
-    }
 
     #[test]
     fn long_lists_are_cut_with_a_count() {
