@@ -2,6 +2,8 @@
 //!
 //! poise's own cooldowns allow one call per duration; a community FAQ wants a
 //! small burst (a follow-up or two) and a brake on floods, hence this.
+//! Kept by hand: rate-limit crates such as `governor` meter a steady rate
+//! (GCRA), not "N per window" with the time until the oldest question leaves it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
