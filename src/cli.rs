@@ -1,6 +1,7 @@
 //! The command line: `ldnbot ask | check | eval | serve | unanswered`.
 //!
-//! Exit codes: 0 success; 1 an eval scored below `--min-overall`; 2 a usage,
+//! Exit codes: 0 success; 1 an eval scored below `--min-overall` (or, with
+//! `--triage`, below `--min-recall`); 2 a usage,
 //! config, knowledge or database error. Messages for people go to stderr.
 
 use std::io::{BufRead, Write};
@@ -13,11 +14,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::answer::{Answer, Engine};
 use crate::bot::Token;
-use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::config::{Config, SafetyConfig, DEFAULT_CONFIG_PATH};
 use crate::eval;
+use crate::knowledge::Target;
 use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
 use crate::review::{self, ExportFormat, NewEntry, ReviewLog, Source, Status, StatusFilter};
+use crate::triage::score::{parse_cases, TriageScore};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,15 +65,28 @@ pub enum Command {
         /// Record questions the bot could not answer in the review log, as the bot does.
         #[arg(long)]
         record: bool,
+        /// The Discord locale (e.g. en-GB) whose emergency numbers an urgent
+        /// notice names; without it, `safety.default_helpline` or the generic notice.
+        #[arg(long, value_name = "LOCALE")]
+        locale: Option<String>,
     },
     /// Load the config and the knowledge base, and report files, passages and problems.
     Check,
-    /// Score the knowledge base against a question file.
+    /// Score the knowledge base against a question file, or the triage
+    /// against a file of labelled messages (--triage).
     ///
     /// Each line of FILE is {"q": "...", "expect": ["passage id", ...]};
     /// an empty expect means the bot should not answer.
     Eval {
-        file: PathBuf,
+        #[arg(required_unless_present = "triage")]
+        file: Option<PathBuf>,
+        /// Score the triage instead: each line of this file is
+        /// {"q": "...", "urgent": true|false, "kind": "..."} (or "level": "urgent"|"caution"|"none").
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "min_overall", "without", "json"])]
+        triage: Option<PathBuf>,
+        /// With --triage: exit 1 when the share of emergencies made urgent (percent) is below this.
+        #[arg(long, value_name = "PCT", requires = "triage")]
+        min_recall: Option<f64>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -115,6 +131,10 @@ pub enum UnansweredCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Add the question as an example of a passage (then reload the bot).
+    Link { id: i64, passage: String },
+    /// Add the question as an example of a known gap (then reload the bot).
+    Gap { id: i64, gap: String },
     /// Write every question as CSV or JSON lines.
     Export {
         /// csv or jsonl
@@ -137,21 +157,36 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             explain,
             record,
+            locale,
         } => load(&cli).and_then(|(config, engine)| {
             let review = if *record {
                 Some(ReviewLog::open_configured(&config)?)
             } else {
                 None
             };
-            ask(&engine, question, *json, *explain, review.as_ref())
+            let options = AskOptions {
+                json: *json,
+                explain: *explain,
+                locale: locale.as_deref(),
+            };
+            ask(&engine, &config.safety, question, &options, review.as_ref())
         }),
         Command::Check => check(&cli),
+        Command::Eval {
+            triage: Some(file),
+            min_recall,
+            ..
+        } => load(&cli).and_then(|(_, engine)| eval_triage(&engine, file, *min_recall)),
         Command::Eval {
             file,
             json,
             min_overall,
             without,
+            ..
         } => load_config(cli.config.as_deref()).and_then(|config| {
+            let file = file
+                .as_deref()
+                .context("give a question file, or --triage FILE")?;
             let engine = eval::engine_without(&config, without)?;
             eval::run(&engine, file, *json, *min_overall)
         }),
@@ -196,29 +231,48 @@ fn load(cli: &Cli) -> anyhow::Result<(Config, Engine)> {
     Ok((config, engine))
 }
 
-fn ask(
-    engine: &Engine,
-    question: &[String],
+/// How `ldnbot ask` prints.
+struct AskOptions<'a> {
     json: bool,
     explain: bool,
+    locale: Option<&'a str>,
+}
+
+fn ask(
+    engine: &Engine,
+    safety: &SafetyConfig,
+    question: &[String],
+    options: &AskOptions<'_>,
     review: Option<&ReviewLog>,
 ) -> anyhow::Result<ExitCode> {
+    let json = options.json;
+    let helpline = safety.helpline(options.locale);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer_one = |question: &str, out: &mut dyn Write| -> std::io::Result<()> {
-        let answer = engine.answer(question).map_err(std::io::Error::other)?;
+        let response = engine.respond(question).map_err(std::io::Error::other)?;
         if let Some(review) = review {
-            record_unanswered(review, question, &answer);
+            record_unanswered(review, question, &response.answer);
         }
-        if explain {
+        if options.explain {
+            write_triage(&response.triage, out)?;
             write_explanation(engine, question, out)?;
         }
         if json {
-            let line = serde_json::to_string(&JsonAnswer::new(question, &answer, engine))
-                .map_err(std::io::Error::other)?;
+            let line = serde_json::to_string(&JsonAnswer::of_response(
+                question,
+                &response,
+                engine,
+                helpline.as_ref(),
+            ))
+            .map_err(std::io::Error::other)?;
             writeln!(out, "{line}")
         } else {
-            write!(out, "{}", reply::text(&answer, engine))
+            write!(
+                out,
+                "{}",
+                reply::response_text(&response, engine, helpline.as_ref())
+            )
         }
     };
     if question.is_empty() {
@@ -247,6 +301,39 @@ fn ask(
         answer_one(&question.join(" "), &mut out)?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The triage's level, kind and reasons, as `# ` lines.
+fn write_triage(triage: &crate::triage::Assessment, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "# triage: {} kind {} score {:.2}",
+        triage.level,
+        triage.kind.map_or("-", |kind| kind.as_str()),
+        triage.score
+    )?;
+    for why in &triage.why {
+        writeln!(out, "#   {why}")?;
+    }
+    Ok(())
+}
+
+/// `ldnbot eval --triage FILE`: recall (overall and per kind), guided and
+/// false alarms of the engine's triage rules over a file of labelled messages.
+fn eval_triage(engine: &Engine, file: &Path, min_recall: Option<f64>) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let cases = parse_cases(&text).with_context(|| format!("invalid file {}", file.display()))?;
+    let score = TriageScore::score(engine.triage(), &cases);
+    print!("{score}");
+    let recall = 100.0 * score.recall();
+    if let Some(min) = min_recall {
+        if recall < min {
+            eprintln!("recall {recall:.1}% is below --min-recall {min}%");
+            return Ok(ExitCode::from(1));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,6 +437,19 @@ fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<Ex
         UnansweredCommand::Dismiss { id, note } => {
             set_status(&review, *id, Status::Dismissed, note.as_deref())?
         }
+        UnansweredCommand::Link { id, passage } => println!(
+            "{}",
+            crate::teach::teach_from_config(
+                config,
+                &review,
+                *id,
+                Target::Passage(passage.clone())
+            )?
+        ),
+        UnansweredCommand::Gap { id, gap } => println!(
+            "{}",
+            crate::teach::teach_from_config(config, &review, *id, Target::Gap(gap.clone()))?
+        ),
         UnansweredCommand::Export {
             format,
             status,

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::answer::{Answer, Engine, Reason, Related};
+use crate::answer::{Answer, Engine, Reason, Related, Response};
+use crate::triage::{caution_line, urgent_notice, Helpline, Level};
 
 pub use crate::texts::{EMPTY_QUESTION, NOT_COVERED, SOMETHING_WENT_WRONG};
 
@@ -22,7 +23,18 @@ pub struct JsonAnswer<'a> {
     pub alternatives: Vec<JsonRelated<'a>>,
     /// The urgent-care notice, for a message that looks like an emergency.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notice: Option<&'a str>,
+    pub notice: Option<String>,
+    /// `urgent`, `caution` or `none`; absent when only the answer was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub triage: Option<&'static str>,
+    /// The safety line shown under a caution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caution: Option<String>,
+    /// The id of the known gap the question is about, or null.
+    pub gap: Option<&'a str>,
+    /// What the member reads instead of "not covered" for a known gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap_reply: Option<&'a str>,
     pub disclaimer: &'a str,
 }
 
@@ -51,6 +63,10 @@ impl<'a> JsonAnswer<'a> {
             reason: None,
             alternatives: Vec::new(),
             notice: None,
+            triage: None,
+            caution: None,
+            gap: answer.gap().map(|gap| gap.id.as_str()),
+            gap_reply: answer.gap().map(|gap| gap.reply.as_str()),
             disclaimer: engine.disclaimer(),
         };
         match answer {
@@ -75,10 +91,51 @@ impl<'a> JsonAnswer<'a> {
                 reason: Some(reason.as_str()),
                 score: best_guess.as_ref().map(|r| round(r.score)),
                 alternatives: best_guess.iter().map(related).collect(),
-                notice: (*reason == Reason::Urgent).then(|| engine.urgent_reply()),
+                notice: (*reason == Reason::Urgent).then(|| engine.urgent_reply().to_string()),
                 ..base
             },
         }
+    }
+
+    /// A message's triage and answer, with the notice or the safety line for
+    /// `helpline` (the generic notice when `None`), as `ldnbot ask --json` prints it.
+    pub fn of_response(
+        question: &'a str,
+        response: &'a Response,
+        engine: &'a Engine,
+        helpline: Option<&Helpline>,
+    ) -> JsonAnswer<'a> {
+        let mut json = JsonAnswer::new(question, &response.answer, engine);
+        json.triage = Some(response.triage.level.as_str());
+        match response.triage.level {
+            Level::Urgent => json.notice = Some(notice(engine, helpline)),
+            Level::Caution => json.caution = Some(caution_line(helpline)),
+            Level::None => {}
+        }
+        json
+    }
+}
+
+/// The urgent notice: the numbers of `helpline`, else the configured generic one.
+pub fn notice(engine: &Engine, helpline: Option<&Helpline>) -> String {
+    match helpline {
+        Some(helpline) => urgent_notice(Some(helpline)),
+        None => engine.urgent_reply().to_string(),
+    }
+}
+
+/// A message's reply as plain text for a terminal: the urgent notice, or the
+/// answer (a known gap's reply included) with the safety line under a caution.
+pub fn response_text(response: &Response, engine: &Engine, helpline: Option<&Helpline>) -> String {
+    match response.triage.level {
+        Level::Urgent => format!("{}\n\n{}\n", notice(engine, helpline), engine.disclaimer()),
+        Level::Caution => format!(
+            "{}\n{}\n\n{}\n",
+            body(&response.answer, engine),
+            caution_line(helpline),
+            engine.disclaimer()
+        ),
+        Level::None => text(&response.answer, engine),
     }
 }
 
@@ -88,6 +145,11 @@ fn round(score: f32) -> f32 {
 
 /// The answer as plain text for a terminal.
 pub fn text(answer: &Answer, engine: &Engine) -> String {
+    format!("{}\n{}\n", body(answer, engine), engine.disclaimer())
+}
+
+/// The answer without the disclaimer, ending in a newline.
+fn body(answer: &Answer, engine: &Engine) -> String {
     let mut out = String::new();
     match answer {
         Answer::Found {
@@ -103,6 +165,9 @@ pub fn text(answer: &Answer, engine: &Engine) -> String {
                 out.push_str(&format!("\nSee also: {}\n", also.passage.section()));
             }
         }
+        Answer::Unanswered { gap: Some(gap), .. } => {
+            out.push_str(&format!("{}\n\n{}\n", gap.title, gap.reply));
+        }
         Answer::Unanswered {
             reason, best_guess, ..
         } => {
@@ -113,7 +178,6 @@ pub fn text(answer: &Answer, engine: &Engine) -> String {
             }
         }
     }
-    out.push_str(&format!("\n{}\n", engine.disclaimer()));
     out
 }
 
@@ -122,7 +186,7 @@ pub fn unanswered_message(reason: Reason, engine: &Engine) -> String {
     match reason {
         Reason::Empty => EMPTY_QUESTION.to_string(),
         Reason::Urgent => engine.urgent_reply().to_string(),
-        Reason::NoMatch | Reason::LowConfidence => NOT_COVERED.to_string(),
+        Reason::NoMatch | Reason::LowConfidence | Reason::KnownGap => NOT_COVERED.to_string(),
     }
 }
 

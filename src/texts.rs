@@ -5,6 +5,7 @@
 //! one edit that the tests of every form see.
 
 use crate::answer::Engine;
+use crate::triage::{urgent_notice, Helpline};
 
 /// Said when the knowledge base has nothing on a question.
 pub const NOT_COVERED: &str = "Sorry, the knowledge base doesn't cover this yet.";
@@ -21,6 +22,9 @@ pub const SOMETHING_WENT_WRONG: &str =
 /// Said under an abstention only once the question is safely in the review log.
 pub const MODERATORS_WILL_SEE: &str =
     "I've passed your question on: moderators will see it and can add it to the knowledge base.";
+
+/// The title of the urgent notice.
+pub const URGENT_TITLE: &str = "This may be an emergency";
 
 /// The title of the reply to an empty question.
 pub const EMPTY_TITLE: &str = "What would you like to know?";
@@ -39,7 +43,8 @@ pub const STALE_BUTTON: &str = "Sorry, this button no longer works. Please ask a
 pub struct Texts<'a> {
     /// The medical disclaimer, on every answer and every "I don't know".
     pub disclaimer: &'a str,
-    /// Sent instead of a passage when a message looks like an emergency.
+    /// The urgent notice when no helpline is known for the member
+    /// (`safety.urgent_reply`): it cannot name a number.
     pub urgent_reply: &'a str,
 }
 
@@ -49,6 +54,15 @@ impl<'a> Texts<'a> {
         Texts {
             disclaimer: engine.disclaimer(),
             urgent_reply: engine.urgent_reply(),
+        }
+    }
+
+    /// Sent instead of a passage when a message is urgent: the emergency
+    /// number and crisis line of `helpline`, else the configured generic notice.
+    pub fn urgent_notice(&self, helpline: Option<&Helpline>) -> String {
+        match helpline {
+            Some(helpline) => urgent_notice(Some(helpline)),
+            None => self.urgent_reply.to_string(),
         }
     }
 }

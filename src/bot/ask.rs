@@ -1,8 +1,12 @@
 //! The ask pipeline: what every question goes through, wherever it was asked
-//! (slash command, context menu, mention, DM). Cooldown → cap → the engine's
-//! answer (its urgent check included) → the review log, committed before the
+//! (slash command, context menu, mention, DM). Cooldown → cap → triage and the
+//! engine's answer ([`Engine::respond`]) → the review log, committed before the
 //! reply promises anything → render → send → one log line → the moderators'
 //! alert for urgent messages.
+//!
+//! Triage decides the form of the reply: urgent gets the notice with the
+//! numbers for the member's locale instead of any passage; caution gets the
+//! normal reply plus one safety line; none, the normal reply.
 //!
 //! Entry points turn their event into an [`Asked`] and a [`ReplyTarget`] and
 //! call [`ask`]; how a reply reaches Discord (and a slash command's
@@ -12,17 +16,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use poise::serenity_prelude::{ChannelId, CreateMessage, GuildId, Http, UserId};
+use poise::serenity_prelude::{ChannelId, CreateMessage, GuildId, Http, MessageId, UserId};
 use tokio::task::JoinHandle;
 
-use crate::answer::{Answer, Engine, EngineError, Reason};
+use crate::answer::{Answer, Engine, EngineError, Reason, Response};
 use crate::review::{self, NewEntry, ReviewError, ReviewLog, Source};
 use crate::strings::truncate_chars;
 use crate::texts::{Texts, NO_TEXT_TO_ANSWER, SOMETHING_WENT_WRONG};
+use crate::triage::{caution_line, Kind, Level};
 
 use super::cooldown::wait_message;
 use super::discord::{no_pings, suggestion_value};
-use super::render::{render_answer, Rendered, ReviewRecord};
+use super::render::{self, render_answer, Rendered, ReviewRecord};
 use super::{Data, Error};
 
 /// Where a question came from and who asked, as the review log needs it.
@@ -33,6 +38,8 @@ pub struct Asked<'a> {
     pub guild_id: Option<GuildId>,
     pub channel_id: ChannelId,
     pub user_id: UserId,
+    /// The message that asked (mentions and DMs); commands have none.
+    pub message_id: Option<MessageId>,
 }
 
 /// A review-log write under way.
@@ -69,9 +76,12 @@ pub(super) fn settled(
 
 /// Starts writing what moderators need to know about this answer.
 ///
-/// Abstentions and urgent questions become review items, awaited by the
-/// caller before replying. Answers are only counted for /stats, in the
+/// Abstentions, known gaps and urgent questions become review items, awaited
+/// by the caller before replying. Answers are only counted for /stats, in the
 /// background: nobody is promised anything about them.
+///
+/// The review log has no column for the gap yet; the reason `known_gap` and
+/// the question are what moderators see until it does.
 pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recording {
     let reason = match Option::<review::Reason>::from(answer) {
         None => return Recording::Done(ReviewRecord::NotNeeded),
@@ -132,10 +142,14 @@ impl AnsweredTally {
 }
 
 /// The one info event per question. It names no user and holds no question text.
-pub fn log_question(source: Source, answer: &Answer, started: Instant) {
+pub fn log_question(source: Source, response: &Response, started: Instant) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let answer = &response.answer;
     tracing::info!(
         source = source.as_str(),
+        triage = response.triage.level.as_str(),
+        kind = response.triage.kind.map(Kind::as_str),
+        gap = answer.gap().map(|gap| gap.id.as_str()),
         answered = answer.is_found(),
         reason = answer.reason().map(Reason::as_str),
         passage_id = answer.passage().map(|p| p.id.as_str()),
@@ -145,13 +159,14 @@ pub fn log_question(source: Source, answer: &Answer, started: Instant) {
     );
 }
 
-/// The engine's answer. Through /ask, a question that is exactly one of the
-/// autocomplete suggestions leads straight to that suggestion's passage.
-pub fn answer_question(
+/// The triage and the engine's answer. Through /ask, a question that is
+/// exactly one of the autocomplete suggestions leads straight to that
+/// suggestion's passage, unless it is urgent.
+pub fn respond_to(
     engine: &Engine,
     question: &str,
     from_autocomplete: bool,
-) -> Result<Answer, EngineError> {
+) -> Result<Response, EngineError> {
     if from_autocomplete {
         let chosen = question.trim();
         if let Some(passage) = engine
@@ -159,37 +174,77 @@ pub fn answer_question(
             .iter()
             .find(|p| suggestion_value(p) == chosen)
         {
-            return Ok(Answer::Found {
-                passage: Arc::clone(passage),
-                score: 1.0,
-                alternatives: Vec::new(),
-                see_also: None,
-            });
+            let triage = engine.triage().assess(chosen);
+            if !triage.is_urgent() {
+                return Ok(Response {
+                    triage,
+                    answer: Answer::Found {
+                        passage: Arc::clone(passage),
+                        score: 1.0,
+                        alternatives: Vec::new(),
+                        see_also: None,
+                    },
+                });
+            }
         }
     }
-    engine.answer(question)
+    engine.respond(question)
 }
 
-/// Posts a short, ping-free note in `discord.alert_channel_id` about an
-/// urgent question, in the background. It names where it was asked and the
-/// review item, not the member or the text: moderators open the item.
-pub fn alert_moderators(http: Arc<Http>, data: &Data, asked: &Asked<'_>, record: ReviewRecord) {
-    // Snowflakes are never 0; `ChannelId::new(0)` would panic.
-    let Some(channel) = data.discord.alert_channel_id.filter(|&id| id != 0) else {
-        return;
-    };
+/// The moderators' note about an urgent message: what it looks like, where,
+/// and — unless `safety.alert_identifies_member` is off — who, with a link to
+/// the message, so that someone can reach the member quickly. Never the text:
+/// moderators open the review item. The mention is text only; the note is
+/// sent allowing no mentions, so nobody is pinged.
+pub fn alert_note(
+    asked: &Asked<'_>,
+    kind: Option<Kind>,
+    record: ReviewRecord,
+    identify_member: bool,
+) -> String {
+    let what = kind.map_or("an emergency", Kind::label);
     let place = match (asked.guild_id, asked.source) {
         (None, _) | (_, Source::Dm) => "a direct message".to_string(),
         (Some(_), _) => format!("<#{}>", asked.channel_id.get()),
+    };
+    let who = if identify_member {
+        format!(" from <@{}>", asked.user_id.get())
+    } else {
+        String::new()
+    };
+    let link = match (identify_member, asked.guild_id, asked.message_id) {
+        (true, Some(guild), Some(message)) if asked.source != Source::Dm => format!(
+            " Message: https://discord.com/channels/{}/{}/{}",
+            guild.get(),
+            asked.channel_id.get(),
+            message.get()
+        ),
+        _ => String::new(),
     };
     let item = match record {
         ReviewRecord::Saved(id) => format!(" Review item #{id} (`/unanswered list`)."),
         _ => String::new(),
     };
-    let note = format!(
-        "⚠️ A question in {place} ({}) looked urgent; the member was shown the urgent-care notice.{item}",
+    format!(
+        "⚠️ A message in {place}{who} ({}) looked urgent: {what}. The member was shown the \
+         urgent-care notice with emergency numbers.{link}{item}",
         asked.source
-    );
+    )
+}
+
+/// Posts [`alert_note`] in `discord.alert_channel_id`, in the background.
+pub fn alert_moderators(
+    http: Arc<Http>,
+    data: &Data,
+    asked: &Asked<'_>,
+    kind: Option<Kind>,
+    record: ReviewRecord,
+) {
+    // Snowflakes are never 0; `ChannelId::new(0)` would panic.
+    let Some(channel) = data.discord.alert_channel_id.filter(|&id| id != 0) else {
+        return;
+    };
+    let note = alert_note(asked, kind, record, data.safety.alert_identifies_member);
     tokio::spawn(async move {
         let message = CreateMessage::new()
             .content(note)
@@ -223,8 +278,14 @@ pub(super) struct Question<'a> {
     pub user_id: UserId,
     /// Who is replied to privately on a refusal (the one who used the command).
     pub caller: UserId,
-    /// Show the answer only to the caller (urgent and empty ones always are).
+    /// Show the answer only to the caller (urgent and empty ones always are
+    /// through commands; a mention or DM is answered where it was asked).
     pub ephemeral: bool,
+    /// The message that asked (mentions and DMs), for the moderators' link.
+    pub message_id: Option<MessageId>,
+    /// The Discord locale whose numbers the urgent notice names: the member's
+    /// for commands, the server's preferred locale for mentions, none in DMs.
+    pub locale: Option<String>,
 }
 
 /// Answers one question end to end. Errors are Discord's (a reply that could
@@ -244,10 +305,11 @@ pub(super) async fn ask(
     }
     let text = truncate_chars(question.text, data.discord.question_max_len);
     let engine = data.live.current();
-    let Ok(answer) = answer_question(&engine, text, question.source == Source::Slash) else {
+    let Ok(response) = respond_to(&engine, text, question.source == Source::Slash) else {
         // The fault is logged where it happened; nothing is recorded as "not covered".
         return target.send_text(SOMETHING_WENT_WRONG).await;
     };
+    let answer = &response.answer;
     let urgent = answer.reason() == Some(Reason::Urgent);
     let ephemeral =
         question.ephemeral || matches!(answer.reason(), Some(Reason::Urgent | Reason::Empty));
@@ -257,20 +319,25 @@ pub(super) async fn ask(
         guild_id: question.guild_id,
         channel_id: question.channel_id,
         user_id: question.user_id,
+        message_id: question.message_id,
     };
-    let recording = start_recording(data, &asked, &answer);
+    let recording = start_recording(data, &asked, answer);
     let recorded = target.settle(recording, ephemeral).await?;
-    let rendered = render_answer(
-        &Texts::of(&engine),
-        text,
-        &answer,
-        recorded,
-        question.source,
-    );
+    let texts = Texts::of(&engine);
+    let helpline = data.safety.helpline(question.locale.as_deref());
+    let rendered = if urgent {
+        render::urgent(&texts, helpline.as_ref())
+    } else {
+        let rendered = render_answer(&texts, text, answer, recorded, question.source);
+        match response.triage.level {
+            Level::Caution => rendered.with_safety_line(caution_line(helpline.as_ref())),
+            Level::Urgent | Level::None => rendered,
+        }
+    };
     target.send(&rendered, ephemeral).await?;
-    log_question(question.source, &answer, started);
+    log_question(question.source, &response, started);
     if urgent {
-        alert_moderators(target.http(), data, &asked, recorded);
+        alert_moderators(target.http(), data, &asked, response.triage.kind, recorded);
     }
     Ok(())
 }

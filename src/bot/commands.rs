@@ -37,6 +37,8 @@ pub async fn ask(
         user_id: ctx.author().id,
         caller: ctx.author().id,
         ephemeral: private.unwrap_or(data.discord.ephemeral_answers),
+        message_id: None,
+        locale: ctx.locale().map(str::to_string),
     };
     ask::ask(data, question, &InCommand(ctx)).await
 }
@@ -56,6 +58,10 @@ pub async fn answer_message(
         user_id: message.author.id,
         caller: ctx.author().id,
         ephemeral: false,
+        // The link leads to the message answered; the locale is the caller's,
+        // who is the one reading the reply.
+        message_id: Some(message.id),
+        locale: ctx.locale().map(str::to_string),
     };
     ask::ask(ctx.data(), question, &InCommand(ctx)).await
 }

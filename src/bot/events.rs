@@ -80,8 +80,19 @@ async fn on_message(
         user_id: message.author.id,
         caller: message.author.id,
         ephemeral: false,
+        message_id: Some(message.id),
+        locale: server_locale(ctx, message),
     };
     ask::ask(data, question, &InChannel { ctx, message }).await
+}
+
+/// A message carries no locale, so a mention gets the numbers of its server's
+/// preferred locale (from the cache, filled by GUILD_CREATE); a DM gets none.
+fn server_locale(ctx: &SerenityContext, message: &Message) -> Option<String> {
+    let guild = message.guild_id?;
+    ctx.cache
+        .guild(guild)
+        .map(|guild| guild.preferred_locale.clone())
 }
 
 /// A reply to a mention or a DM: a message referencing the question. No

@@ -34,7 +34,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use poise::serenity_prelude::{ClientBuilder, GatewayIntents, GuildId, Http, HttpBuilder};
 
-use crate::config::{Config, DiscordConfig};
+use crate::config::{Config, DiscordConfig, SafetyConfig};
 use crate::reload::LiveEngine;
 use crate::review::{now_unix, ReviewLog};
 
@@ -75,6 +75,8 @@ impl std::fmt::Debug for Token {
 pub struct Data {
     pub live: Arc<LiveEngine>,
     pub discord: DiscordConfig,
+    /// Helplines per locale and what the moderators' alert may say.
+    pub safety: SafetyConfig,
     pub review: ReviewLog,
     pub cooldowns: Cooldowns,
     pub feedback: Arc<dyn Feedback>,
@@ -83,7 +85,12 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn new(live: Arc<LiveEngine>, discord: DiscordConfig, review: ReviewLog) -> Data {
+    pub fn new(
+        live: Arc<LiveEngine>,
+        discord: DiscordConfig,
+        safety: SafetyConfig,
+        review: ReviewLog,
+    ) -> Data {
         Data {
             cooldowns: Cooldowns::new(
                 discord.cooldown_questions,
@@ -93,6 +100,7 @@ impl Data {
             answered: Arc::default(),
             live,
             discord,
+            safety,
             review,
         }
     }
@@ -127,7 +135,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let discord = config.discord;
     let http = build_http(&token, discord.api_proxy.as_deref());
-    let data = Data::new(live, discord, review.clone());
+    let data = Data::new(live, discord, config.safety, review.clone());
     let answered = Arc::clone(&data.answered);
     let framework = poise::Framework::builder()
         .options(framework_options())

@@ -9,7 +9,10 @@ use poise::serenity_prelude::{ButtonStyle, CreateActionRow, CreateButton, Create
 
 use crate::answer::{Answer, Engine, Reason};
 use crate::review::Source;
-use crate::texts::{Texts, EMPTY_QUESTION, EMPTY_TITLE, MODERATORS_WILL_SEE, NOT_COVERED};
+use crate::texts::{
+    Texts, EMPTY_QUESTION, EMPTY_TITLE, MODERATORS_WILL_SEE, NOT_COVERED, URGENT_TITLE,
+};
+use crate::triage::Helpline;
 
 use super::buttons::{self, Verdict, QUESTION_FIELD};
 use super::discord::{no_pings, EmbedParts};
@@ -28,6 +31,8 @@ pub enum ReviewRecord {
 pub const SOURCE_FIELD: &str = "Source";
 pub const SEE_ALSO_FIELD: &str = "See also";
 pub const CLOSEST_FIELD: &str = "Closest topics";
+/// The field that carries the safety line under a caution.
+pub const SAFETY_FIELD: &str = "If this is urgent";
 
 /// A reply ready to send: one embed and, under an answer, the feedback buttons.
 #[derive(Debug, Clone)]
@@ -38,6 +43,16 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// Adds the one safety line of a caution under the reply, as its own
+    /// field so that a long passage cut to fit can never cut it off.
+    pub fn with_safety_line(mut self, line: String) -> Rendered {
+        self.embed
+            .fields
+            .push((SAFETY_FIELD.to_string(), line, false));
+        self.embed = self.embed.fit();
+        self
+    }
+
     fn components(&self) -> Vec<CreateActionRow> {
         match &self.feedback {
             Some((helpful, unhelpful)) => vec![CreateActionRow::Buttons(vec![
@@ -117,7 +132,17 @@ pub fn render_answer(
         Answer::Unanswered {
             reason: Reason::Urgent,
             ..
-        } => urgent(texts),
+        } => urgent(texts, None),
+        Answer::Unanswered { gap: Some(gap), .. } => Rendered {
+            embed: EmbedParts {
+                title: gap.title.clone(),
+                description: gap.reply.clone(),
+                fields: vec![question_field()],
+                footer: disclaimer,
+            }
+            .fit(),
+            feedback: None,
+        },
         Answer::Unanswered {
             reason: Reason::Empty,
             ..
@@ -164,12 +189,13 @@ pub fn render_answer(
     }
 }
 
-/// The urgent-care notice, with the disclaimer.
-pub fn urgent(texts: &Texts<'_>) -> Rendered {
+/// The urgent-care notice, with the disclaimer: the numbers of `helpline`,
+/// or the configured generic notice when none is known. No passage, no buttons.
+pub fn urgent(texts: &Texts<'_>, helpline: Option<&Helpline>) -> Rendered {
     Rendered {
         embed: EmbedParts {
-            title: "This may be an emergency".to_string(),
-            description: texts.urgent_reply.to_string(),
+            title: URGENT_TITLE.to_string(),
+            description: texts.urgent_notice(helpline),
             fields: Vec::new(),
             footer: texts.disclaimer.to_string(),
         }
@@ -217,5 +243,72 @@ fn display_question(question: &str) -> String {
         "(empty)".to_string()
     } else {
         trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::knowledge::Gap;
+
+    const TEXTS: Texts<'static> = Texts {
+        disclaimer: "Not medical advice.",
+        urgent_reply: "Call your local emergency number.",
+    };
+
+    #[test]
+    fn a_known_gap_gets_its_reply_and_the_disclaimer_without_buttons() {
+        let answer = Answer::Unanswered {
+            reason: Reason::KnownGap,
+            best_guess: None,
+            closest: Vec::new(),
+            gap: Some(Arc::new(Gap {
+                id: "alcohol".into(),
+                title: "Alcohol".into(),
+                reply: "The article does not cover alcohol.".into(),
+            })),
+        };
+        let rendered = render_answer(
+            &TEXTS,
+            "wine?",
+            &answer,
+            ReviewRecord::Saved(1),
+            Source::Slash,
+        );
+        assert_eq!(
+            rendered.embed.description,
+            "The article does not cover alcohol."
+        );
+        assert_eq!(rendered.embed.footer, TEXTS.disclaimer);
+        assert!(rendered.feedback.is_none());
+    }
+
+    #[test]
+    fn the_urgent_notice_names_the_numbers_or_falls_back() {
+        let gb = crate::triage::builtin_helpline("en-GB");
+        let rendered = urgent(&TEXTS, gb.as_ref());
+        assert!(rendered.embed.description.contains("999"));
+        assert!(rendered.embed.description.contains("116 123"));
+        assert!(rendered.feedback.is_none());
+        assert_eq!(urgent(&TEXTS, None).embed.description, TEXTS.urgent_reply);
+    }
+
+    #[test]
+    fn the_safety_line_survives_a_long_passage() {
+        let long = Rendered {
+            embed: EmbedParts {
+                title: "T".into(),
+                description: "word ".repeat(2000),
+                fields: Vec::new(),
+                footer: "F".into(),
+            }
+            .fit(),
+            feedback: None,
+        }
+        .with_safety_line("Call 911.".into());
+        assert!(long.embed.fields.iter().any(|(_, v, _)| v == "Call 911."));
+        assert!(long.embed.total_chars() <= super::super::discord::EMBED_TOTAL_MAX);
     }
 }

@@ -446,3 +446,169 @@ fn eval_without_a_technique_scores_what_it_contributes() {
     assert!(strict(&["--without", "synonyms"]) < all);
     assert!(strict(&["--without", "stop-words,typos"]) < all);
 }
+
+/// A message nobody could read as anything but an emergency happening now.
+const SWELLING_NOW: &str =
+    "my lips and throat are swelling up right now after the injection and I can't swallow";
+
+fn ask_json(args: &[&str]) -> serde_json::Value {
+    let output = ldnbot()
+        .arg("ask")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn ask_json_has_the_triage_and_the_gap() {
+    let value = ask_json(&["What are the side effects of LDN?"]);
+    assert_eq!(value["triage"], "none");
+    assert!(
+        value.get("gap").is_some_and(serde_json::Value::is_null),
+        "{value}"
+    );
+
+    let value = ask_json(&["--locale", "en-GB", SWELLING_NOW]);
+    assert_eq!(value["triage"], "urgent");
+    assert_eq!(value["reason"], "urgent");
+    assert!(value["passage"].is_null(), "{value}");
+    let notice = value["notice"].as_str().unwrap_or_default();
+    assert!(
+        notice.contains("999") && notice.contains("116 123"),
+        "{value}"
+    );
+
+    // No locale and no default_helpline: the generic notice.
+    let value = ask_json(&[SWELLING_NOW]);
+    let notice = value["notice"].as_str().unwrap_or_default();
+    assert!(notice.contains("local emergency number"), "{value}");
+}
+
+#[test]
+fn ask_text_shows_the_notice_and_explain_shows_the_triage() {
+    let output = ldnbot()
+        .args(["ask", "--explain", "--locale", "en-US", SWELLING_NOW])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("# triage: urgent kind "), "{stdout}");
+    assert!(stdout.contains("911") && stdout.contains("988"), "{stdout}");
+    assert!(stdout.contains("not medical advice"), "{stdout}");
+}
+
+#[test]
+fn ask_text_puts_the_caution_line_under_a_caution() {
+    // Whatever the engine answers, a caution carries the line once, above the disclaimer.
+    let question = "is chest tightness a known side effect of LDN?";
+    let value = ask_json(&["--locale", "en-US", question]);
+    assert_eq!(
+        value["triage"], "caution",
+        "pick another caution question: {value}"
+    );
+    assert_eq!(
+        value["caution"],
+        "If this is happening to you now, call your emergency number (911)."
+    );
+    let output = ldnbot()
+        .args(["ask", "--locale", "en-US", question])
+        .output()
+        .unwrap();
+    let stdout = text(&output.stdout);
+    let line = stdout
+        .find("call your emergency number (911)")
+        .expect("the safety line");
+    let disclaimer = stdout.find("not medical advice").expect("the disclaimer");
+    assert!(line < disclaimer, "{stdout}");
+    assert_eq!(
+        stdout.matches("call your emergency number").count(),
+        1,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_configured_default_helpline_is_used_for_a_locale_without_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &knowledge_dir(),
+        "[safety.default_helpline]\nemergency = \"000\"\ncrisis = \"Lifeline 13 11 14\"\n",
+    );
+    let output = ldnbot()
+        .args(["ask", "--json", "--locale", "vi", SWELLING_NOW])
+        .env("LDNBOT_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let notice = value["notice"].as_str().unwrap_or_default();
+    assert!(
+        notice.contains("000") && notice.contains("Lifeline 13 11 14"),
+        "{value}"
+    );
+}
+
+#[test]
+fn eval_triage_prints_recall_and_honours_min_recall() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/urgent.jsonl");
+    let output = ldnbot()
+        .args(["eval", "--triage"])
+        .arg(&file)
+        .args(["--min-recall", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("emergencies urgent:"), "{stdout}");
+    assert!(stdout.contains("false alarms"), "{stdout}");
+
+    let output = ldnbot()
+        .args(["eval", "--triage"])
+        .arg(&file)
+        .args(["--min-recall", "100.1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_bad_locale_table_is_named_with_its_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &knowledge_dir(),
+        "[safety.locales.\"British\"]\nemergency = \"999\"\ncrisis = \"Samaritans\"\n",
+    );
+    let output = ldnbot()
+        .arg("check")
+        .env("LDNBOT_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("ldnbot.toml"), "{stderr}");
+    // The config's own lines come first: [knowledge], dir, [review], database.
+    assert!(stderr.contains("line 5"), "{stderr}");
+    assert!(stderr.contains("safety.locales.\"British\""), "{stderr}");
+
+    let config = write_config(
+        dir.path(),
+        &knowledge_dir(),
+        "[safety.locales.\"en-GB\"]\nemergency = \"\"\ncrisis = \"Samaritans\"\n",
+    );
+    let output = ldnbot()
+        .arg("check")
+        .env("LDNBOT_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("line 6") && stderr.contains("emergency"),
+        "{stderr}"
+    );
+}

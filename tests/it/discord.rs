@@ -15,20 +15,20 @@ use tokio::task::JoinHandle;
 
 use crate::support::*;
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 /// How long to wait before concluding that something did not happen.
-const QUIET: Duration = Duration::from_millis(300);
+pub(crate) const QUIET: Duration = Duration::from_millis(300);
 
 const SIDE_EFFECTS: &str = "What are the side effects of LDN?";
 const OFF_TOPIC: &str = "How do I bake sourdough bread?";
 const URGENT: &str = "I took too much LDN and now I have chest pain";
 
 /// A running bot, its fake Discord and its review log.
-struct Running {
-    fake: FakeDiscord,
-    review: ReviewLog,
-    live: Arc<LiveEngine>,
-    config: Config,
+pub(crate) struct Running {
+    pub(crate) fake: FakeDiscord,
+    pub(crate) review: ReviewLog,
+    pub(crate) live: Arc<LiveEngine>,
+    pub(crate) config: Config,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -48,11 +48,14 @@ fn init_logs() {
         .try_init();
 }
 
-async fn start(tweak: impl FnOnce(&mut Config)) -> Running {
+pub(crate) async fn start(tweak: impl FnOnce(&mut Config)) -> Running {
     start_with(FakeConfig::default(), tweak).await
 }
 
-async fn start_with(fake_config: FakeConfig, tweak: impl FnOnce(&mut Config)) -> Running {
+pub(crate) async fn start_with(
+    fake_config: FakeConfig,
+    tweak: impl FnOnce(&mut Config),
+) -> Running {
     init_logs();
     let fake = FakeDiscord::start_with(fake_config).await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -95,7 +98,13 @@ async fn start_with(fake_config: FakeConfig, tweak: impl FnOnce(&mut Config)) ->
 }
 
 impl Running {
-    async fn slash(&self, id: u64, name: &str, options: Value, member: Member) -> Recorded {
+    pub(crate) async fn slash(
+        &self,
+        id: u64,
+        name: &str,
+        options: Value,
+        member: Member,
+    ) -> Recorded {
         self.fake
             .dispatch(
                 "INTERACTION_CREATE",
@@ -105,12 +114,12 @@ impl Running {
         self.callback(id).await
     }
 
-    async fn ask(&self, id: u64, question: &str, member: Member) -> Recorded {
+    pub(crate) async fn ask(&self, id: u64, question: &str, member: Member) -> Recorded {
         self.slash(id, "ask", json!([opt_str("question", question)]), member)
             .await
     }
 
-    async fn callback(&self, id: u64) -> Recorded {
+    pub(crate) async fn callback(&self, id: u64) -> Recorded {
         self.fake
             .wait_for_callback(WAIT, id)
             .await
@@ -118,7 +127,7 @@ impl Running {
     }
 
     /// The reply a command sent after deferring (a followup on its token).
-    async fn followup(&self, id: u64) -> Recorded {
+    pub(crate) async fn followup(&self, id: u64) -> Recorded {
         let route = format!("/webhooks/{APP_ID}/{}", interaction_token(id));
         self.fake
             .wait_for_request(WAIT, |r| r.is("POST", &route) && r.route() == route)
@@ -127,7 +136,7 @@ impl Running {
     }
 
     /// The text a command finally showed: the callback, or the followup after a deferral.
-    async fn final_reply(&self, id: u64) -> Recorded {
+    pub(crate) async fn final_reply(&self, id: u64) -> Recorded {
         let callback = self.callback(id).await;
         if callback.body["type"] == 5 {
             self.followup(id).await
@@ -136,7 +145,7 @@ impl Running {
         }
     }
 
-    async fn channel_post(
+    pub(crate) async fn channel_post(
         &self,
         channel: u64,
         pred: impl Fn(&Recorded) -> bool,
@@ -148,17 +157,17 @@ impl Running {
             .await
     }
 
-    fn disclaimer(&self) -> String {
+    pub(crate) fn disclaimer(&self) -> String {
         self.config.answer.disclaimer.clone()
     }
 
-    fn open_items(&self) -> Vec<ldnbot::review::ReviewEntry> {
+    pub(crate) fn open_items(&self) -> Vec<ldnbot::review::ReviewEntry> {
         self.review
             .entries(StatusFilter::Only(Status::Open))
             .expect("review entries")
     }
 
-    async fn stop(mut self) -> Duration {
+    pub(crate) async fn stop(mut self) -> Duration {
         let started = Instant::now();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -183,7 +192,7 @@ impl Drop for Running {
 
 /// The `allowed_mentions` of a message body allow nobody to be pinged.
 #[track_caller]
-fn assert_no_pings(message: &Value) {
+pub(crate) fn assert_no_pings(message: &Value) {
     let allowed = &message["allowed_mentions"];
     assert!(allowed.is_object(), "no allowed_mentions in {message:#}");
     assert_eq!(allowed["parse"], json!([]), "{allowed}");
@@ -196,7 +205,7 @@ fn assert_no_pings(message: &Value) {
     assert_ne!(allowed["replied_user"], json!(true), "{allowed}");
 }
 
-fn custom_ids(message: &Value) -> Vec<String> {
+pub(crate) fn custom_ids(message: &Value) -> Vec<String> {
     message["components"]
         .as_array()
         .into_iter()
@@ -858,7 +867,8 @@ async fn urgent_questions_get_the_notice_privately_and_alert_moderators() {
     let cb = bot.ask(2501, URGENT, Member::plain(42)).await;
     assert!(cb.is_ephemeral(), "the urgent notice is ephemeral");
     let text = cb.all_text();
-    assert!(text.contains(&bot.config.safety.urgent_reply), "{text}");
+    // The fake's interactions come from an en-US client.
+    assert!(text.contains("911") && text.contains("988"), "{text}");
     assert!(text.contains(&bot.disclaimer()), "{text}");
     assert!(custom_ids(cb.message_body()).is_empty());
     assert_no_pings(cb.message_body());

@@ -8,3 +8,4 @@ mod review;
 mod serve_binary;
 #[path = "../support/mod.rs"]
 mod support;
+mod triage_bot;

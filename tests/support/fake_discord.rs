@@ -74,6 +74,8 @@ pub struct FakeConfig {
     /// interaction responses) come back over the gateway as MESSAGE_CREATE / MESSAGE_UPDATE /
     /// MESSAGE_DELETE (subject to intents).
     pub echo_bot_messages: bool,
+    /// The guild's `preferred_locale` in GUILD_CREATE (Discord's default: "en-US").
+    pub preferred_locale: String,
 }
 
 impl Default for FakeConfig {
@@ -88,6 +90,7 @@ impl Default for FakeConfig {
             max_upload_bytes: payloads::ATTACHMENT_SIZE_LIMIT as usize,
             check_dispatches: true,
             echo_bot_messages: true,
+            preferred_locale: "en-US".to_string(),
         }
     }
 }
@@ -1604,8 +1607,9 @@ impl Inner {
         );
         if d.intents & INTENT_GUILDS != 0 || !self.config.enforce_intents {
             d.seq += 1;
-            let guild =
+            let mut guild =
                 payloads::guild_create(self.config.bot_permissions, &self.config.extra_members);
+            guild["preferred_locale"] = json!(self.config.preferred_locale);
             frames.push(json!({"op": 0, "s": d.seq, "t": "GUILD_CREATE", "d": guild}).to_string());
         }
         frames

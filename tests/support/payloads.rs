@@ -466,6 +466,13 @@ fn command_data(name: &str, kind: u8, options: Value) -> Value {
     })
 }
 
+/// An interaction as sent by a member whose Discord client uses `locale`
+/// (Discord sends it on every interaction; the builders use "en-US").
+pub fn with_locale(mut interaction: Value, locale: &str) -> Value {
+    interaction["locale"] = json!(locale);
+    interaction
+}
+
 /// INTERACTION_CREATE for a slash command (`type` 2, `data.type` 1) used in the guild channel.
 /// `options` is the array of options as Discord sends them (see [`opt_str`], [`opt_sub`], ...);
 /// `Value::Null` means no options.
