@@ -58,6 +58,7 @@ impl Feedback for ReviewFeedback {
                     reason: Reason::Unhelpful,
                     passage_id: Some(&click.passage_id),
                     score: None,
+                    gap: None,
                     source: click.source,
                     guild_id: click.guild_id,
                     channel_id: click.channel_id,

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::model::ReviewEntry;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "asked_at",
     "question",
@@ -23,6 +23,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "resolved_by",
     "resolved_at",
     "note",
+    "gap",
 ];
 
 /// Writes the header and one CSV record per entry, CRLF-terminated (RFC 4180).
@@ -62,6 +63,7 @@ pub(crate) fn write_csv(entries: &[ReviewEntry], out: &mut dyn Write) -> io::Res
                 Cell::Ours,
             ),
             (optional(&entry.note), Cell::Typed),
+            (optional(&entry.gap), Cell::Ours),
         ];
         let guarded: Vec<Cow<'_, str>> = cells
             .iter()

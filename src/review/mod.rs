@@ -4,7 +4,8 @@
 //! This is health data about real people, so it keeps only what review needs:
 //!
 //! - Abstentions (`no_match`, `low_confidence`), "Not helpful" clicks and
-//!   urgent questions are rows with the question text ([`ReviewEntry`]).
+//!   urgent questions are rows with the question text ([`ReviewEntry`]), and
+//!   so are questions about a known gap (`known_gap`), with the gap's id.
 //! - "Helpful" clicks and answered questions are only counted, per UTC hour,
 //!   for /stats; their questions are not stored.
 //! - Members are identified by a keyed hash of their id (the user key); the
@@ -42,7 +43,7 @@ use rusqlite::Connection;
 pub use error::ReviewError;
 pub use export::CSV_COLUMNS;
 pub use model::{
-    Counts, ExportFormat, NewEntry, QuestionGroup, Reason, ReviewEntry, ReviewSettings, Source,
+    gap_of, Counts, ExportFormat, GapCount, NewEntry, QuestionGroup, Reason, ReviewEntry, ReviewSettings, Source,
     Stats, Status, StatusFilter, TopQuestion, UnknownName,
 };
 pub use render::{render_groups_text, render_stats_text};

@@ -41,6 +41,8 @@ pub struct NewEntry<'a> {
     /// The best (or shown) passage, if there was one.
     pub passage_id: Option<&'a str>,
     pub score: Option<f32>,
+    /// The id of the known gap a `known_gap` question is about.
+    pub gap: Option<&'a str>,
     pub source: Source,
     pub guild_id: Option<u64>,
     pub channel_id: Option<u64>,
@@ -144,6 +146,11 @@ pub enum Reason {
     Helpful,
     /// The bot answered: counted only, no question kept.
     Answered,
+}
+
+/// The id of the known gap an answer is about, for [`NewEntry::gap`].
+pub fn gap_of(answer: &crate::answer::Answer) -> Option<&str> {
+    answer.gap().map(|gap| gap.id.as_str())
 }
 
 /// What the review log keeps of an answer: an abstention or urgent message is
@@ -354,6 +361,8 @@ pub struct ReviewEntry {
     pub resolved_by: Option<String>,
     pub resolved_at: Option<Timestamp>,
     pub note: Option<String>,
+    /// The known gap the question is about (`known_gap` items).
+    pub gap: Option<String>,
 }
 
 /// Review items that share a normalised question and a status, for listing.
@@ -382,6 +391,8 @@ pub struct QuestionGroup {
     pub passage_id: Option<String>,
     pub score: Option<f32>,
     pub note: Option<String>,
+    /// The known gap the latest item is about.
+    pub gap: Option<String>,
 }
 
 /// Event counts over one period.
@@ -439,6 +450,17 @@ pub struct Stats {
     /// Open questions asked most often, most first (at most
     /// [`TOP_OPEN_QUESTIONS`](super::TOP_OPEN_QUESTIONS)).
     pub top_open: Vec<TopQuestion>,
+    /// Open questions per known gap, most first: which gaps members run
+    /// into, and so which articles to write next.
+    pub gaps: Vec<GapCount>,
+}
+
+/// How many open questions are about one known gap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GapCount {
+    /// The gap's id, as in `knowledge/gaps.toml`.
+    pub gap: String,
+    pub open: u64,
 }
 
 fn unknown_reason(given: &str) -> UnknownName {

@@ -6,13 +6,13 @@ use rusqlite::{params, OptionalExtension as _, Row};
 
 use super::error::AtPath as _;
 use super::{
-    export, Counts, ExportFormat, QuestionGroup, Reason, ReviewEntry, ReviewError, ReviewLog,
+    export, Counts, ExportFormat, GapCount, QuestionGroup, Reason, ReviewEntry, ReviewError, ReviewLog,
     Stats, Status, StatusFilter, Timestamp, TopQuestion, SECONDS_PER_HOUR, TOP_OPEN_QUESTIONS,
 };
 
 /// The columns of `review_items` in the order [`entry_from_row`] reads them.
 const ENTRY_COLUMNS: &str = "id, asked_at, question, normalised, reason, passage_id, score, \
-     source, guild_id, channel_id, user_key, user_id, status, resolved_by, resolved_at, note";
+     source, guild_id, channel_id, user_key, user_id, status, resolved_by, resolved_at, note, gap_id";
 
 impl ReviewLog {
     /// Review items grouped by normalised question and status, most recently
@@ -77,6 +77,7 @@ impl ReviewLog {
                 passage_id: latest.passage_id.clone(),
                 score: latest.score,
                 note: latest.note.clone(),
+                gap: latest.gap.clone(),
             });
         }
         Ok(groups)
@@ -199,11 +200,30 @@ impl ReviewLog {
             .collect::<Result<Vec<_>, _>>()
             .at(path)?;
 
+        let mut gaps_query = connection
+            .prepare_cached(
+                "SELECT gap_id, COUNT(*) AS open FROM review_items \
+                 WHERE status = 'open' AND gap_id IS NOT NULL \
+                 GROUP BY gap_id ORDER BY open DESC, gap_id",
+            )
+            .at(path)?;
+        let gaps = gaps_query
+            .query_map([], |row| {
+                Ok(GapCount {
+                    gap: row.get(0)?,
+                    open: row.get(1)?,
+                })
+            })
+            .at(path)?
+            .collect::<Result<Vec<_>, _>>()
+            .at(path)?;
+
         Ok(Stats {
             last_24h,
             last_7d,
             all_time,
             top_open,
+            gaps,
         })
     }
 }
@@ -228,5 +248,6 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<ReviewEntry> {
         resolved_by: row.get(13)?,
         resolved_at: row.get::<_, Option<i64>>(14)?.map(Timestamp),
         note: row.get(15)?,
+        gap: row.get(16)?,
     })
 }

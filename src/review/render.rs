@@ -13,6 +13,8 @@ const IDS_SHOWN: usize = 10;
 /// ```text
 /// #42 · asked 3× · last 2024-05-01T10:00:00Z · no_match · open · ids 42, 17, 9
 ///     what dose of ldn should i take?
+/// #40 · asked 1× · last 2024-05-01T09:00:00Z · known_gap · open · ids 40 · gap pregnancy
+///     is ldn safe in pregnancy?
 /// ```
 ///
 /// Typed text is put on one line with control characters removed, so a
@@ -38,6 +40,11 @@ pub fn render_groups_text(groups: &[QuestionGroup]) -> String {
             "#{} · asked {}× · last {} · {} · {} · ids {}",
             group.id, group.count, group.asked_at, group.reason, group.status, ids
         );
+        if let Some(gap) = &group.gap {
+            // The line break `writeln!` added goes after the gap instead.
+            text.pop();
+            let _ = writeln!(text, " · gap {}", single_line(gap));
+        }
         let _ = writeln!(text, "    {}", single_line(&group.question));
         if let Some(note) = &group.note {
             let _ = writeln!(text, "    note: {}", single_line(note));
@@ -51,8 +58,8 @@ pub fn render_stats_text(stats: &Stats) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "", "answered", "abstained", "unhelpful", "helpful", "urgent"
+        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "", "answered", "abstained", "unhelpful", "helpful", "urgent", "known gap"
     );
     for (label, counts) in [
         ("24 hours", &stats.last_24h),
@@ -61,13 +68,14 @@ pub fn render_stats_text(stats: &Stats) -> String {
     ] {
         let _ = writeln!(
             text,
-            "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
             label,
             counts.answered,
             counts.abstained,
             counts.unhelpful,
             counts.helpful,
-            counts.urgent
+            counts.urgent,
+            counts.known_gap
         );
     }
     if stats.top_open.is_empty() {
@@ -82,6 +90,12 @@ pub fn render_stats_text(stats: &Stats) -> String {
                 top.id,
                 single_line(&top.question)
             );
+        }
+    }
+    if !stats.gaps.is_empty() {
+        text.push_str("\nOpen questions per known gap:\n");
+        for gap in &stats.gaps {
+            let _ = writeln!(text, "  {}× {}", gap.open, single_line(&gap.gap));
         }
     }
     text

@@ -56,6 +56,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (hour, kind)
     ) WITHOUT ROWID;
     ",
+    // 2: the known gap of the knowledge base a `known_gap` item is about.
+    "
+    ALTER TABLE review_items ADD COLUMN gap_id TEXT;
+    CREATE INDEX review_items_by_gap ON review_items (status, gap_id);
+    ",
 ];
 
 /// The schema version this build creates and understands.

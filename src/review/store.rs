@@ -118,8 +118,8 @@ impl ReviewLog {
             transaction
                 .execute(
                     "INSERT INTO review_items (asked_at, question, normalised, reason, passage_id, \
-                     score, source, guild_id, channel_id, user_key, user_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     score, source, guild_id, channel_id, user_key, user_id, gap_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     params![
                         asked_at,
                         question,
@@ -132,6 +132,7 @@ impl ReviewLog {
                         entry.channel_id.map(|id| id.to_string()),
                         user_key,
                         stored_user_id,
+                        entry.gap,
                     ],
                 )
                 .at(path)?;

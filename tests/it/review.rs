@@ -32,6 +32,7 @@ fn entry(question: &str, reason: Reason) -> NewEntry<'_> {
         reason,
         passage_id: Some("dosing"),
         score: Some(0.42),
+        gap: None,
         source: Source::Slash,
         guild_id: Some(GUILD),
         channel_id: Some(CHANNEL),
@@ -581,7 +582,7 @@ fn an_empty_file_is_migrated_to_the_latest_schema() {
     log.record(&entry("after migration", Reason::NoMatch))
         .expect("record");
     drop(log);
-    assert_eq!(LATEST_SCHEMA_VERSION, 1);
+    assert_eq!(LATEST_SCHEMA_VERSION, 2);
     assert_eq!(user_version(&path), LATEST_SCHEMA_VERSION);
     let connection = raw_connection(&path);
     let journal_mode: String = connection
@@ -1061,4 +1062,78 @@ fn crash_child() {
         writeln!(out, "committed {id} ok").expect("report");
         out.flush().expect("flush");
     }
+}
+
+#[test]
+fn known_gap_items_keep_their_gap_and_are_counted_per_gap() {
+    let (_dir, path) = temp_db();
+    let log = open(&path);
+    let about = |question: &'static str, gap: &'static str| NewEntry {
+        gap: Some(gap),
+        passage_id: None,
+        ..entry(question, Reason::KnownGap)
+    };
+    let first = log
+        .record(&about("Is LDN safe in pregnancy?", "pregnancy"))
+        .expect("record");
+    log.record(&about("LDN while pregnant?", "pregnancy"))
+        .expect("record");
+    log.record(&about("Does insurance pay for LDN?", "insurance"))
+        .expect("record");
+    log.record(&entry("unrelated", Reason::NoMatch))
+        .expect("record");
+
+    assert_eq!(
+        log.entry(first)
+            .expect("entry")
+            .expect("exists")
+            .gap
+            .as_deref(),
+        Some("pregnancy")
+    );
+    let groups = log.list(StatusFilter::All, 10).expect("list");
+    let text = render_groups_text(&groups);
+    assert!(
+        text.contains("known_gap · open · ids 2 · gap pregnancy"),
+        "{text}"
+    );
+
+    let stats = log.stats(now_unix()).expect("stats");
+    assert_eq!(stats.all_time.known_gap, 3);
+    let per_gap: Vec<(&str, u64)> = stats
+        .gaps
+        .iter()
+        .map(|g| (g.gap.as_str(), g.open))
+        .collect();
+    assert_eq!(per_gap, [("pregnancy", 2), ("insurance", 1)]);
+    assert!(render_stats_text(&stats).contains("2× pregnancy"));
+
+    let (_, records) = export_csv(&log, StatusFilter::All);
+    let gap_column = records[0]
+        .iter()
+        .position(|c| c == "gap")
+        .expect("gap column");
+    assert_eq!(records[1][gap_column], "pregnancy");
+    assert_eq!(records[4][gap_column], "");
+}
+
+#[test]
+fn a_version_1_database_gains_the_gap_column() {
+    let (_dir, path) = temp_db();
+    let log = open(&path);
+    let id = log.record(&entry("kept", Reason::NoMatch)).expect("record");
+    drop(log);
+    let connection = raw_connection(&path);
+    connection
+        .execute_batch(
+            "DROP INDEX review_items_by_gap; ALTER TABLE review_items DROP COLUMN gap_id; \
+             PRAGMA user_version = 1;",
+        )
+        .expect("downgrade");
+    drop(connection);
+
+    let log = open(&path);
+    assert_eq!(user_version(&path), LATEST_SCHEMA_VERSION);
+    let kept = log.entry(id).expect("entry").expect("kept");
+    assert_eq!((kept.question.as_str(), kept.gap), ("kept", None));
 }
