@@ -404,6 +404,7 @@ fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
         reason,
         passage_id: answer.passage().map(|p| p.id.as_str()),
         score: answer.score(),
+        gap: review::gap_of(answer),
         source: Source::Cli,
         guild_id: None,
         channel_id: None,

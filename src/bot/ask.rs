@@ -79,9 +79,7 @@ pub(super) fn settled(
 /// Abstentions, known gaps and urgent questions become review items, awaited
 /// by the caller before replying. Answers are only counted for /stats, in the
 /// background: nobody is promised anything about them.
-///
-/// The review log has no column for the gap yet; the reason `known_gap` and
-/// the question are what moderators see until it does.
+/// A known gap's row names the gap, so moderators see which topic is asked for.
 pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recording {
     let reason = match Option::<review::Reason>::from(answer) {
         None => return Recording::Done(ReviewRecord::NotNeeded),
@@ -94,6 +92,7 @@ pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recor
     let log = data.review.clone();
     let question = asked.question.to_string();
     let passage_id = answer.passage().map(|p| p.id.clone());
+    let gap = review::gap_of(answer).map(str::to_string);
     let score = answer.score();
     let source = asked.source;
     let guild_id = asked.guild_id.map(GuildId::get);
@@ -105,6 +104,7 @@ pub fn start_recording(data: &Data, asked: &Asked<'_>, answer: &Answer) -> Recor
             reason,
             passage_id: passage_id.as_deref(),
             score,
+            gap: gap.as_deref(),
             source,
             guild_id,
             channel_id,
