@@ -26,6 +26,7 @@ mod events;
 mod feedback;
 mod moderation;
 mod render;
+mod teach;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -29,6 +29,7 @@ pub enum ReviewRecord {
 }
 
 pub const SOURCE_FIELD: &str = "Source";
+const NOT_COVERED_TITLE: &str = "Not covered yet";
 pub const SEE_ALSO_FIELD: &str = "See also";
 pub const CLOSEST_FIELD: &str = "Closest topics";
 /// The field that carries the safety line under a caution.
@@ -133,16 +134,6 @@ pub fn render_answer(
             reason: Reason::Urgent,
             ..
         } => urgent(texts, None),
-        Answer::Unanswered { gap: Some(gap), .. } => Rendered {
-            embed: EmbedParts {
-                title: gap.title.clone(),
-                description: gap.reply.clone(),
-                fields: vec![question_field()],
-                footer: disclaimer,
-            }
-            .fit(),
-            feedback: None,
-        },
         Answer::Unanswered {
             reason: Reason::Empty,
             ..
@@ -156,12 +147,21 @@ pub fn render_answer(
             .fit(),
             feedback: None,
         },
+        // A known gap says what is not covered and who can help instead of
+        // "not covered"; it is not waiting for the knowledge base, so it
+        // promises nothing about moderators.
         Answer::Unanswered { .. } => {
-            let mut description = NOT_COVERED.to_string();
-            if matches!(recorded, ReviewRecord::Saved(_)) {
-                description.push(' ');
-                description.push_str(MODERATORS_WILL_SEE);
-            }
+            let (title, description) = match answer.gap() {
+                Some(gap) => (gap.title.clone(), gap.reply.clone()),
+                None => {
+                    let mut description = NOT_COVERED.to_string();
+                    if matches!(recorded, ReviewRecord::Saved(_)) {
+                        description.push(' ');
+                        description.push_str(MODERATORS_WILL_SEE);
+                    }
+                    (NOT_COVERED_TITLE.to_string(), description)
+                }
+            };
             let mut fields = vec![question_field()];
             let closest = match answer {
                 Answer::Unanswered { closest, .. } => closest.as_slice(),
@@ -177,7 +177,7 @@ pub fn render_answer(
             }
             Rendered {
                 embed: EmbedParts {
-                    title: "Not covered yet".to_string(),
+                    title,
                     description,
                     fields,
                     footer: disclaimer,

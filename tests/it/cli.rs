@@ -612,3 +612,18 @@ fn a_bad_locale_table_is_named_with_its_file_line_and_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_known_gap_prints_its_id_and_its_reply() {
+    let question = "can I drink wine on LDN?";
+    let value = ask_json(&[question]);
+    assert_eq!(value["reason"], "known_gap", "{value}");
+    let gap = value["gap"].as_str().expect("the gap's id");
+    assert!(!gap.is_empty());
+    let reply = value["gap_reply"].as_str().expect("the gap's reply");
+    let output = ldnbot().args(["ask", question]).output().unwrap();
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains(reply), "{stdout}");
+    assert!(!stdout.contains("doesn't cover this yet"), "{stdout}");
+    assert!(stdout.contains("not medical advice"), "{stdout}");
+}

@@ -276,7 +276,10 @@ async fn commands_are_registered_with_descriptions_and_max_length() {
         .flatten()
         .filter_map(|o| o["name"].as_str().map(str::to_string))
         .collect();
-    assert_eq!(subcommands, ["list", "resolve", "dismiss", "export"]);
+    assert_eq!(
+        subcommands,
+        ["list", "resolve", "dismiss", "export", "link", "gap"]
+    );
     // The bot identified with only the intents it needs.
     let identify = bot
         .fake

@@ -9,3 +9,4 @@ mod serve_binary;
 #[path = "../support/mod.rs"]
 mod support;
 mod triage_bot;
+mod teach;

@@ -239,13 +239,14 @@ async fn a_caution_gets_the_answer_plus_the_safety_line() {
     );
     assert!(text.contains(&bot.disclaimer()), "{text}");
     // The line is added to the normal reply, never in its place.
-    match answer.passage().filter(|_| answer.is_found()) {
-        Some(passage) => {
-            let start: String = passage.text.chars().take(60).collect();
-            assert!(text.contains(&start), "{text}");
-            assert_eq!(custom_ids(reply.message_body()).len(), 2);
-        }
-        None => assert!(text.contains(ldnbot::reply::NOT_COVERED), "{text}"),
+    if let Some(gap) = answer.gap() {
+        assert!(text.contains(&gap.reply), "{text}");
+    } else if let Some(passage) = answer.passage().filter(|_| answer.is_found()) {
+        let start: String = passage.text.chars().take(60).collect();
+        assert!(text.contains(&start), "{text}");
+        assert_eq!(custom_ids(reply.message_body()).len(), 2);
+    } else {
+        assert!(text.contains(ldnbot::reply::NOT_COVERED), "{text}");
     }
     // A caution alerts nobody.
     tokio::time::sleep(QUIET).await;
@@ -263,7 +264,6 @@ async fn a_caution_gets_the_answer_plus_the_safety_line() {
 const WINE: &str = "can I drink wine on LDN?";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the engine does not yet answer known gaps (Answer::Unanswered { gap: Some(..) })"]
 async fn a_known_gap_gets_its_reply_and_a_review_row() {
     let bot = start(|_| {}).await;
     let answer = bot.live.current().respond(WINE).expect("respond").answer;
@@ -276,5 +276,54 @@ async fn a_known_gap_gets_its_reply_and_a_review_row() {
     let items = bot.open_items();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].reason, Reason::KnownGap);
+    assert_eq!(items[0].gap.as_deref(), Some(gap.id.as_str()));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urgent_dm_gets_the_notice_in_the_dm_and_the_alert_links_nothing() {
+    let bot = start(|c| {
+        c.discord.alert_channel_id = Some(CHANNEL_ID);
+        c.safety.default_helpline = Some(ldnbot::triage::Helpline {
+            emergency: "000".into(),
+            crisis: "Lifeline 13 11 14".into(),
+        });
+    })
+    .await;
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            dm_message(3701, User::new(42), SWELLING_NOW),
+        )
+        .await;
+    let reply = bot
+        .channel_post(dm_channel_id(42), |r| {
+            r.body["message_reference"]["message_id"] == "3701"
+        })
+        .await
+        .expect("a reply in the DM");
+    assert_no_pings(&reply.body);
+    assert!(custom_ids(&reply.body).is_empty(), "no buttons");
+    let text = reply.all_text();
+    // A DM carries no locale: the community's default numbers.
+    assert!(
+        text.contains("000") && text.contains("Lifeline 13 11 14"),
+        "{text}"
+    );
+    assert_no_passage(&bot, &text);
+
+    let alert = bot
+        .channel_post(CHANNEL_ID, |r| {
+            r.content().is_some_and(|c| c.contains("looked urgent"))
+        })
+        .await
+        .expect("the moderators' alert");
+    assert_no_pings(&alert.body);
+    let note = alert.content().unwrap_or_default();
+    assert!(
+        note.contains("a direct message") && note.contains("<@42>"),
+        "{note}"
+    );
+    assert!(!note.contains("discord.com/channels"), "{note}");
     bot.stop().await;
 }
