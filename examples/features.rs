@@ -38,10 +38,17 @@ fn main() -> anyhow::Result<()> {
             .enumerate()
             .map(|(i, n)| (engine.target_id(i), serde_json::json!(n.closeness)))
             .collect();
+        let matches: Vec<_> = engine
+            .example_matches(q)
+            .iter()
+            .map(|m| {
+                serde_json::json!([engine.target_id(m.target), m.question_side, m.example_side])
+            })
+            .collect();
         let specific = result.informative_concepts().next().is_some();
         println!(
             "{}",
-            serde_json::json!({"q": q, "expect": case["expect"], "specific": specific, "hits": hits, "nearest": nearest})
+            serde_json::json!({"q": q, "expect": case["expect"], "specific": specific, "hits": hits, "nearest": nearest, "matches": matches})
         );
     }
     Ok(())

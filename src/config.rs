@@ -192,41 +192,9 @@ impl Default for AnswerConfig {
 impl Default for SafetyConfig {
     fn default() -> Self {
         SafetyConfig {
-            urgent_terms: [
-                "overdose",
-                "overdosed",
-                "took too much",
-                "taken too much",
-                "take too much",
-                "too many pills",
-                "chest pain",
-                "chest pains",
-                "can't breathe",
-                "cannot breathe",
-                "cant breathe",
-                "trouble breathing",
-                "difficulty breathing",
-                "short of breath",
-                "anaphylaxis",
-                "anaphylactic",
-                "severe allergic reaction",
-                "throat is closing",
-                "throat closing",
-                "suicidal",
-                "suicide",
-                "kill myself",
-                "end my life",
-                "want to die",
-                "self harm",
-                "self-harm",
-                "hurt myself",
-                "unconscious",
-                "passed out",
-                "seizure",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            // The triage rules recognise emergencies; a fixed phrase list flagged
+            // questions *about* overdoses and chest pain as emergencies.
+            urgent_terms: Vec::new(),
             urgent_reply: DEFAULT_URGENT_REPLY.to_string(),
             locales: BTreeMap::new(),
             default_helpline: None,

@@ -28,6 +28,10 @@ pub enum Technique {
     Headings,
     /// The lower bar when a passage matches two different things asked.
     Corroboration,
+    /// Passages' example questions (`*.questions.toml`, `learned.toml`).
+    Examples,
+    /// Known gaps (`gaps.toml`) and the questions linked to them.
+    Gaps,
 }
 
 /// The engine from `config`, with `without` switched off.
@@ -49,6 +53,8 @@ pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<
             Technique::TopicWords => weights.topic_share = f32::INFINITY,
             Technique::Headings => weights.rank_title = 0.0,
             Technique::Corroboration => answer.corroborated_threshold = 1.0,
+            Technique::Examples => weights.examples = false,
+            Technique::Gaps => weights.gaps = false,
         }
     }
     Ok(Engine::build_with_weights(

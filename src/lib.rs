@@ -17,6 +17,7 @@
 //! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
 //! - [`review`]: the SQLite log of unanswered questions for moderators.
 //! - [`reload`]: the live engine and what reloads it (`/reload`, SIGHUP, watching the files).
+//! - [`teach`]: a review-log question linked to a passage or a known gap, into `learned.toml`.
 //! - [`bot`]: the Discord adapter (poise commands, serenity events).
 //! - [`cli`]: the command line the binary runs.
 //!
@@ -34,4 +35,6 @@ pub mod reply;
 pub mod review;
 pub mod search;
 pub mod strings;
+pub mod teach;
 pub mod texts;
+pub mod triage;

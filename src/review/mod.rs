@@ -43,8 +43,8 @@ use rusqlite::Connection;
 pub use error::ReviewError;
 pub use export::CSV_COLUMNS;
 pub use model::{
-    gap_of, Counts, ExportFormat, GapCount, NewEntry, QuestionGroup, Reason, ReviewEntry, ReviewSettings, Source,
-    Stats, Status, StatusFilter, TopQuestion, UnknownName,
+    gap_of, Counts, ExportFormat, GapCount, NewEntry, QuestionGroup, Reason, ReviewEntry,
+    ReviewSettings, Source, Stats, Status, StatusFilter, TopQuestion, UnknownName,
 };
 pub use render::{render_groups_text, render_stats_text};
 pub use schema::LATEST_SCHEMA_VERSION;

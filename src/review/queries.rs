@@ -6,8 +6,9 @@ use rusqlite::{params, OptionalExtension as _, Row};
 
 use super::error::AtPath as _;
 use super::{
-    export, Counts, ExportFormat, GapCount, QuestionGroup, Reason, ReviewEntry, ReviewError, ReviewLog,
-    Stats, Status, StatusFilter, Timestamp, TopQuestion, SECONDS_PER_HOUR, TOP_OPEN_QUESTIONS,
+    export, Counts, ExportFormat, GapCount, QuestionGroup, Reason, ReviewEntry, ReviewError,
+    ReviewLog, Stats, Status, StatusFilter, Timestamp, TopQuestion, SECONDS_PER_HOUR,
+    TOP_OPEN_QUESTIONS,
 };
 
 /// The columns of `review_items` in the order [`entry_from_row`] reads them.

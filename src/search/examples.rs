@@ -47,6 +47,9 @@ pub(super) fn build(
     ExampleIndex::build(analyzed.collect::<Vec<_>>(), targets)
 }
 
+/// How much a target's second-nearest example adds to its closeness.
+const RUNNER_UP: f32 = 0.5;
+
 /// One example, analyzed.
 #[derive(Debug)]
 struct Doc {
@@ -80,7 +83,7 @@ pub struct ExampleWeights {
 impl Default for ExampleWeights {
     fn default() -> Self {
         ExampleWeights {
-            question_share: 0.35,
+            question_share: 0.5,
             unknown_share: 0.02,
         }
     }
@@ -130,24 +133,40 @@ impl ExampleIndex {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
     pub fn contains_stem(&self, stem: &str) -> bool {
         self.postings.contains_key(stem)
     }
 
-    /// The closeness (0–1) of the question to each target's nearest example,
-    /// indexed by target, with the example that was nearest.
+    /// How close the question is to each target's examples (0–1), indexed by
+    /// target: the nearest example, with the runner-up adding half its
+    /// closeness, so two examples that agree count for more than one alone.
     pub fn nearest(&self, concepts: &[Concept], weights: ExampleWeights) -> Vec<Nearest> {
         let mut best = vec![Nearest::default(); self.targets];
+        let mut second = vec![0.0f32; self.targets];
+        for m in self.matches(concepts, weights) {
+            let closeness = m.closeness(weights);
+            let slot = &mut best[m.target];
+            if closeness > slot.closeness {
+                second[m.target] = slot.closeness;
+                *slot = Nearest {
+                    closeness,
+                    example: Some(m.example),
+                };
+            } else if closeness > second[m.target] {
+                second[m.target] = closeness;
+            }
+        }
+        for (slot, runner_up) in best.iter_mut().zip(second) {
+            slot.closeness = (slot.closeness + RUNNER_UP * runner_up) / (1.0 + RUNNER_UP);
+        }
+        best
+    }
+
+    /// Every example that shares something with the question, with how much
+    /// of the question it explains and how much of itself the question holds.
+    pub fn matches(&self, concepts: &[Concept], weights: ExampleWeights) -> Vec<ExampleMatch> {
         if self.docs.is_empty() {
-            return best;
+            return Vec::new();
         }
         let n = self.docs.len() as f32;
         // Per example: question weight explained, and its own stems' weight matched.
@@ -161,16 +180,11 @@ impl ExampleIndex {
             let mut strongest: HashMap<u32, (f32, f32)> = HashMap::new();
             for form in &concept.forms {
                 for doc in self.docs_with(form) {
+                    let stems = &self.docs[doc as usize].stems;
                     let matched: f32 = form
                         .stems
                         .iter()
-                        .filter_map(|stem| {
-                            self.docs[doc as usize]
-                                .stems
-                                .iter()
-                                .find(|(s, _)| s == stem)
-                                .map(|(_, w)| w)
-                        })
+                        .filter_map(|stem| stems.iter().find(|(s, _)| s == stem).map(|(_, w)| w))
                         .sum();
                     let entry = strongest.entry(doc).or_insert((0.0, 0.0));
                     if form.strength > entry.0 {
@@ -180,37 +194,32 @@ impl ExampleIndex {
             }
             for (doc, (strength, matched)) in strongest {
                 let entry = acc.entry(doc).or_insert((0.0, 0.0));
-                entry.0 += weight * strength;
-                entry.1 += matched;
-                if concept.optional {
-                    // A shape the example shares counts; one it lacks is no loss.
-                    entry.0 -= weight * strength;
+                // A shape the example shares counts; one it lacks is no loss.
+                if !concept.optional {
+                    entry.0 += weight * strength;
                 }
+                entry.1 += matched;
             }
         }
         if total <= 0.0 {
-            return best;
+            return Vec::new();
         }
-        let share = weights.question_share;
-        for (doc, (explained, matched)) in acc {
-            let d = &self.docs[doc as usize];
-            let question_side = (explained / total).clamp(0.0, 1.0);
-            let example_side = (matched / d.norm).clamp(0.0, 1.0);
-            if question_side <= 0.0 || example_side <= 0.0 {
-                continue;
-            }
-            let closeness = question_side.powf(share) * example_side.powf(1.0 - share);
-            let slot = &mut best[d.target];
-            if closeness > slot.closeness
-                || (closeness == slot.closeness && Some(doc) < slot.example)
-            {
-                *slot = Nearest {
-                    closeness,
-                    example: Some(doc),
-                };
-            }
-        }
-        best
+        let mut out: Vec<ExampleMatch> = acc
+            .into_iter()
+            .filter_map(|(doc, (explained, matched))| {
+                let d = &self.docs[doc as usize];
+                let question_side = (explained / total).clamp(0.0, 1.0);
+                let example_side = (matched / d.norm).clamp(0.0, 1.0);
+                (question_side > 0.0 && example_side > 0.0).then_some(ExampleMatch {
+                    target: d.target,
+                    example: doc,
+                    question_side,
+                    example_side,
+                })
+            })
+            .collect();
+        out.sort_by_key(|m| m.example);
+        out
     }
 
     /// The idf of a concept among the examples: its most common form decides,
@@ -247,6 +256,24 @@ impl ExampleIndex {
             .iter()
             .copied()
             .filter(move |doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
+    }
+}
+
+/// One example that shares something with a question.
+#[derive(Debug, Clone, Copy)]
+pub struct ExampleMatch {
+    pub target: usize,
+    pub example: u32,
+    /// Share of the question's weight the example explains.
+    pub question_side: f32,
+    /// Share of the example's weight the question holds.
+    pub example_side: f32,
+}
+
+impl ExampleMatch {
+    pub fn closeness(&self, weights: ExampleWeights) -> f32 {
+        let share = weights.question_share;
+        self.question_side.powf(share) * self.example_side.powf(1.0 - share)
     }
 }
 

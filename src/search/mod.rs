@@ -32,7 +32,7 @@ use tantivy::IndexReader;
 
 pub use concepts::{Concept, Form};
 pub use coverage::Hit;
-pub use examples::{ExampleWeights, Nearest};
+pub use examples::{ExampleMatch, ExampleWeights, Nearest};
 pub use stop_words::is_stop_word;
 
 use crate::knowledge::{Passage, Synonyms};
@@ -66,8 +66,10 @@ pub struct Weights {
     pub unknown_share: f32,
     /// Leave question words, function words and chat filler out of questions.
     pub stop_words: bool,
-    /// Match questions against example questions too.
+    /// Match questions against passages' example questions too.
     pub examples: bool,
+    /// Match questions against known gaps' example questions.
+    pub gaps: bool,
     /// How closeness to an example is measured.
     pub example: ExampleWeights,
     /// Correct misspelt words to the closest word of the knowledge base.
@@ -89,6 +91,7 @@ impl Default for Weights {
             unknown_share: 0.25,
             stop_words: true,
             examples: true,
+            gaps: true,
             example: ExampleWeights::default(),
             typos: true,
         }
@@ -175,11 +178,7 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
-        let examples = if weights.examples {
-            examples::build(examples, targets, &vocabulary, &mut known)
-        } else {
-            ExampleIndex::build(Vec::new(), targets)
-        };
+        let examples = examples::build(examples, targets, &vocabulary, &mut known);
         let speller = Speller::new(known);
         Ok(SearchIndex {
             reader,
@@ -218,6 +217,12 @@ impl SearchIndex {
             hits,
             nearest,
         })
+    }
+
+    /// Every example sharing something with `question`: for diagnostics and fitting.
+    pub fn example_matches(&self, question: &str) -> Vec<ExampleMatch> {
+        let concepts = self.concepts(question);
+        self.examples.matches(&concepts, self.weights.example)
     }
 
     /// How many searches this index has run.

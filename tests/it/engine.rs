@@ -172,9 +172,32 @@ fn questions_the_article_does_not_cover_abstain() {
         assert!(
             matches!(
                 answer.reason(),
-                Some(Reason::NoMatch | Reason::LowConfidence)
+                Some(Reason::NoMatch | Reason::LowConfidence | Reason::KnownGap)
             ),
             "{question:?} should abstain, got {answer:?}"
+        );
+    }
+}
+
+#[test]
+fn questions_about_a_known_gap_get_that_gap() {
+    for (question, gap) in [
+        ("Is LDN safe for children?", "children-and-teens"),
+        (
+            "could I have a couple of glasses of wine while taking ldn",
+            "alcohol",
+        ),
+    ] {
+        let answer = engine().answer(question).expect("the index answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::KnownGap),
+            "{question:?}: {answer:?}"
+        );
+        assert_eq!(
+            answer.gap().map(|g| g.id.as_str()),
+            Some(gap),
+            "{question:?}"
         );
     }
 }

@@ -67,6 +67,7 @@ fn check_answer(question: &str) -> Result<(), TestCaseError> {
             reason,
             best_guess,
             closest,
+            ..
         } => {
             prop_assert_eq!(answer.reason(), Some(*reason));
             if let Some(guess) = best_guess {

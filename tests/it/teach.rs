@@ -255,7 +255,6 @@ async fn a_moderator_links_a_question_to_a_passage() {
 }
 
 #[tokio::test]
-#[ignore = "the engine does not answer from example questions yet (answer.rs ignores `nearest`)"]
 async fn a_linked_question_is_answered_with_its_passage() {
     let bot = ask_and_link_advocacy().await;
     let again = bot.ask(3, ADVOCACY).await;
@@ -277,6 +276,7 @@ async fn the_moderator_in_learned_toml_is_the_review_logs_keyed_hash() {
             reason: Reason::NoMatch,
             passage_id: None,
             score: None,
+            gap: None,
             source: Source::Slash,
             guild_id: None,
             channel_id: None,
@@ -431,7 +431,6 @@ async fn a_moderator_links_a_question_to_a_gap() {
 }
 
 #[tokio::test]
-#[ignore = "the engine does not answer from example questions yet (answer.rs ignores `nearest`)"]
 async fn a_question_linked_to_a_gap_gets_the_gaps_reply() {
     let (bot, gap) = ask_and_link_to_gap().await;
     let after = bot.live.current().answer(GAP_QUESTION).expect("answers");
@@ -468,6 +467,7 @@ fn the_cli_links_a_question_without_a_running_bot() {
                 reason: Reason::NoMatch,
                 passage_id: None,
                 score: None,
+                gap: None,
                 source: Source::Cli,
                 guild_id: None,
                 channel_id: None,
