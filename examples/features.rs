@@ -33,10 +33,10 @@ fn main() -> anyhow::Result<()> {
             })
             .collect();
         let nearest: serde_json::Map<String, serde_json::Value> = result
-            .nearest
+            .closeness
             .iter()
             .enumerate()
-            .map(|(i, n)| (engine.target_id(i), serde_json::json!(n.closeness)))
+            .map(|(i, n)| (engine.target_id(i), serde_json::json!(n)))
             .collect();
         let matches: Vec<_> = engine
             .example_matches(q)

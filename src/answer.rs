@@ -384,7 +384,7 @@ impl Engine {
         };
         let top = result.hits.first();
         let specific = result.informative_concepts().next().is_some();
-        let closeness = |target: usize| result.nearest.get(target).map_or(0.0, |n| n.closeness);
+        let closeness = |target: usize| result.closeness.get(target).copied().unwrap_or(0.0);
         // The article's own evidence: coverage, counted only when it is enough
         // to answer on (the whole ask covered, or two things asked matched).
         let text_evidence = |hit: &crate::search::Hit| {

@@ -12,8 +12,16 @@ pub fn truncate_chars(text: &str, max: usize) -> &str {
 /// The 1-based line of `text` a TOML error points at, when it carries a span:
 /// toml reports byte offsets, people look for lines.
 pub fn toml_error_line(text: &str, err: &toml::de::Error) -> Option<usize> {
-    err.span()
-        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+    err.span().map(|span| line_of_offset(text, span.start))
+}
+
+/// The 1-based line of a byte offset into `text` (past the end: the last line).
+pub fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

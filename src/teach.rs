@@ -16,9 +16,6 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use crate::answer::{Engine, EngineError};
 use crate::config::Config;
 use crate::knowledge::{append_learned, LearnError, Learned, Target, LEARNED_FILE};
@@ -52,11 +49,6 @@ pub enum TeachError {
         review: Box<ReviewError>,
         path: PathBuf,
         restore: std::io::Error,
-    },
-    #[error("cannot read the review log's key file {path}: {source}")]
-    Key {
-        path: PathBuf,
-        source: std::io::Error,
     },
     #[error("cannot load the knowledge base from {dir}: {source}")]
     Engine {
@@ -232,26 +224,10 @@ pub fn teach_from_config(
 }
 
 /// The review log's keyed hash of a Discord user id, the same key it stores
-/// for the members who ask: HMAC-SHA256 of the id's decimal text under the
-/// secret in [`ReviewLog::key_path`], as lowercase hex. So `learned.toml`
-/// says which moderator linked what without naming anyone.
-pub fn moderator_key(review: &ReviewLog, user_id: u64) -> Result<String, TeachError> {
-    let path = review.key_path();
-    let key_err = |source| TeachError::Key {
-        path: path.to_path_buf(),
-        source,
-    };
-    let text = std::fs::read_to_string(path).map_err(key_err)?;
-    let secret = hex::decode(text.trim()).map_err(|err| {
-        key_err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            err.to_string(),
-        ))
-    })?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&secret)
-        .map_err(|err| key_err(std::io::Error::other(err.to_string())))?;
-    mac.update(user_id.to_string().as_bytes());
-    Ok(hex::encode(mac.finalize().into_bytes()))
+/// for the members who ask, so `learned.toml` says which moderator linked what
+/// without naming anyone.
+pub fn moderator_key(review: &ReviewLog, user_id: u64) -> String {
+    review.user_key(user_id)
 }
 
 /// Puts `learned.toml` back as it was before the append (`None`: it did not exist).

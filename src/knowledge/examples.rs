@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::strings::toml_error_line;
+use crate::strings::{line_of_offset, toml_error_line};
 
 /// The file-name ending of an article's example questions: `article.questions.toml`.
 pub const QUESTIONS_SUFFIX: &str = ".questions.toml";
@@ -97,7 +97,7 @@ pub fn parse_questions(
         .map_err(|err| ExamplesError::new(path, toml_line(text, &err), err.message().trim()))?;
     let mut examples = Vec::new();
     for (key, entry) in file {
-        let key_line = line_at(text, key.span().start);
+        let key_line = line_of_offset(text, key.span().start);
         let id = format!("{article_slug}/{}", key.get_ref());
         if !passage_ids(&id) {
             return Err(ExamplesError::new(
@@ -123,7 +123,7 @@ pub(super) fn written(
     examples
         .into_iter()
         .map(|example| {
-            let line = line_at(text, example.span().start);
+            let line = line_of_offset(text, example.span().start);
             let question = example.into_inner();
             if question.trim().is_empty() {
                 return Err(ExamplesError::new(
@@ -146,15 +146,6 @@ pub(super) fn written(
 /// The line a TOML error points at (the first when it has no span).
 pub(super) fn toml_line(text: &str, err: &toml::de::Error) -> usize {
     toml_error_line(text, err).unwrap_or(1)
-}
-
-/// The 1-based line of a byte offset.
-pub(super) fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::examples::{line_at, toml_line, written, Example, ExamplesError, Target};
+use crate::strings::line_of_offset;
+
+use super::examples::{toml_line, written, Example, ExamplesError, Target};
 
 /// The name of the known-gaps file inside the knowledge directory.
 pub const GAPS_FILE: &str = "gaps.toml";
@@ -59,7 +61,7 @@ pub fn parse_gaps(text: &str, path: &Path) -> Result<(Vec<Gap>, Vec<Example>), E
     let mut examples = Vec::new();
     let mut seen = HashSet::new();
     for entry in file.gap {
-        let line = line_at(text, entry.id.span().start);
+        let line = line_of_offset(text, entry.id.span().start);
         let id = entry.id.into_inner();
         let kebab = !id.is_empty()
             && id

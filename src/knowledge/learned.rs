@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::examples::{line_at, toml_line, Example, ExamplesError, Origin, Target};
+use crate::strings::line_of_offset;
+
+use super::examples::{toml_line, Example, ExamplesError, Origin, Target};
 
 /// The name of the learned-examples file inside the knowledge directory.
 pub const LEARNED_FILE: &str = "learned.toml";
@@ -79,7 +81,7 @@ pub fn parse_learned(
     file.example
         .into_iter()
         .map(|entry| {
-            let line = line_at(text, entry.span().start);
+            let line = line_of_offset(text, entry.span().start);
             let entry = entry.into_inner();
             let target = match (entry.passage, entry.gap) {
                 (Some(id), None) if passage_ids(&id) => Target::Passage(id),

@@ -156,10 +156,7 @@ impl Knowledge {
         let mut passages: Vec<Passage> = Vec::new();
         let mut ids = std::collections::HashSet::new();
         for path in &files {
-            let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = read(path)?;
             hash_file(&mut hasher, path, &text);
             for passage in parse_article(path, &text)? {
                 if !ids.insert(passage.id.clone()) {
@@ -174,18 +171,12 @@ impl Knowledge {
         }
 
         let synonyms_path = dir.join(SYNONYMS_FILE);
-        let synonyms = match std::fs::read_to_string(&synonyms_path) {
-            Ok(text) => {
+        let synonyms = match read_optional(&synonyms_path)? {
+            Some(text) => {
                 hash_file(&mut hasher, &synonyms_path, &text);
                 Synonyms::parse(&text, &synonyms_path)?
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Synonyms::default(),
-            Err(source) => {
-                return Err(KnowledgeError::Read {
-                    path: synonyms_path,
-                    source,
-                })
-            }
+            None => Synonyms::default(),
         };
 
         let has_passage = |id: &str| ids.contains(id);

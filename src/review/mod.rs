@@ -98,6 +98,12 @@ impl ReviewLog {
         &self.shared.key_path
     }
 
+    /// The keyed hash this log stores for a Discord user id: lets other records
+    /// (`learned.toml`) say who did something without naming anyone.
+    pub fn user_key(&self, user_id: u64) -> String {
+        self.shared.secret.user_key(user_id)
+    }
+
     pub fn settings(&self) -> &ReviewSettings {
         &self.shared.settings
     }

@@ -140,24 +140,20 @@ impl ExampleIndex {
     /// How close the question is to each target's examples (0–1), indexed by
     /// target: the nearest example, with the runner-up adding half its
     /// closeness, so two examples that agree count for more than one alone.
-    pub fn nearest(&self, concepts: &[Concept], weights: ExampleWeights) -> Vec<Nearest> {
-        let mut best = vec![Nearest::default(); self.targets];
+    pub fn closeness(&self, concepts: &[Concept], weights: ExampleWeights) -> Vec<f32> {
+        let mut best = vec![0.0f32; self.targets];
         let mut second = vec![0.0f32; self.targets];
         for m in self.matches(concepts, weights) {
             let closeness = m.closeness(weights);
-            let slot = &mut best[m.target];
-            if closeness > slot.closeness {
-                second[m.target] = slot.closeness;
-                *slot = Nearest {
-                    closeness,
-                    example: Some(m.example),
-                };
+            if closeness > best[m.target] {
+                second[m.target] = best[m.target];
+                best[m.target] = closeness;
             } else if closeness > second[m.target] {
                 second[m.target] = closeness;
             }
         }
-        for (slot, runner_up) in best.iter_mut().zip(second) {
-            slot.closeness = (slot.closeness + RUNNER_UP * runner_up) / (1.0 + RUNNER_UP);
+        for (best, runner_up) in best.iter_mut().zip(second) {
+            *best = (*best + RUNNER_UP * runner_up) / (1.0 + RUNNER_UP);
         }
         best
     }
@@ -173,13 +169,25 @@ impl ExampleIndex {
         let mut acc: HashMap<u32, (f32, f32)> = HashMap::new();
         let mut total = 0.0;
         for concept in concepts {
-            let weight = self.concept_weight(concept, n, weights);
+            // Each form's examples are looked up once: they give the concept's
+            // document frequency and its matches.
+            let by_form: Vec<(&Form, Vec<u32>)> = concept
+                .forms
+                .iter()
+                .map(|form| (form, self.docs_with(form).collect()))
+                .collect();
+            let df = by_form
+                .iter()
+                .map(|(_, docs)| docs.len())
+                .max()
+                .unwrap_or(0);
+            let weight = concept_weight(df, n, weights);
             if !concept.optional {
                 total += weight;
             }
             let mut strongest: HashMap<u32, (f32, f32)> = HashMap::new();
-            for form in &concept.forms {
-                for doc in self.docs_with(form) {
+            for (form, docs) in &by_form {
+                for &doc in docs {
                     let stems = &self.docs[doc as usize].stems;
                     let matched: f32 = form
                         .stems
@@ -222,23 +230,6 @@ impl ExampleIndex {
         out
     }
 
-    /// The idf of a concept among the examples: its most common form decides,
-    /// as for passages.
-    fn concept_weight(&self, concept: &Concept, n: f32, weights: ExampleWeights) -> f32 {
-        let df = concept
-            .forms
-            .iter()
-            .map(|form| self.docs_with(form).count())
-            .max()
-            .unwrap_or(0);
-        let df = if df == 0 {
-            (weights.unknown_share * n).max(1.0)
-        } else {
-            df as f32
-        };
-        idf(n, df)
-    }
-
     /// The examples that contain every stem of `form`.
     fn docs_with<'a>(&'a self, form: &'a Form) -> impl Iterator<Item = u32> + 'a {
         let mut lists: Vec<&Vec<u32>> = form
@@ -277,12 +268,16 @@ impl ExampleMatch {
     }
 }
 
-/// A target's nearest example.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Nearest {
-    /// 0–1; 0 when no example of the target shares anything with the question.
-    pub closeness: f32,
-    pub example: Option<u32>,
+/// The idf of a concept among the examples, from its most common form's
+/// document frequency, as for passages; a concept no example has weighs like
+/// one in `unknown_share` of them.
+fn concept_weight(df: usize, n: f32, weights: ExampleWeights) -> f32 {
+    let df = if df == 0 {
+        (weights.unknown_share * n).max(1.0)
+    } else {
+        df as f32
+    };
+    idf(n, df)
 }
 
 fn idf(n: f32, df: f32) -> f32 {

@@ -32,7 +32,7 @@ use tantivy::IndexReader;
 
 pub use concepts::{Concept, Form};
 pub use coverage::Hit;
-pub use examples::{ExampleMatch, ExampleWeights, Nearest};
+pub use examples::{ExampleMatch, ExampleWeights};
 pub use stop_words::is_stop_word;
 
 use crate::knowledge::{Passage, Synonyms};
@@ -105,8 +105,8 @@ pub struct SearchResult {
     /// Best first.
     pub hits: Vec<Hit>,
     /// Per target (the passages in order, then the known gaps): its example
-    /// nearest to the question.
-    pub nearest: Vec<Nearest>,
+    /// closeness to the question, 0–1.
+    pub closeness: Vec<f32>,
 }
 
 impl SearchResult {
@@ -211,11 +211,11 @@ impl SearchIndex {
         let hits = self.rank(&concepts, limit).inspect_err(|error| {
             tracing::error!(%error, "the search index failed on a question");
         })?;
-        let nearest = self.examples.nearest(&concepts, self.weights.example);
+        let closeness = self.examples.closeness(&concepts, self.weights.example);
         Ok(SearchResult {
             concepts,
             hits,
-            nearest,
+            closeness,
         })
     }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Kind;
+use crate::strings::line_of_offset;
 
 /// A rules file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +26,7 @@ impl TriageError {
     pub(super) fn at(file: &Path, text: &str, offset: usize, message: impl Into<String>) -> Self {
         TriageError::Invalid {
             file: file.to_path_buf(),
-            line: line_of(text, offset),
+            line: line_of_offset(text, offset),
             message: message.into(),
         }
     }
@@ -36,15 +37,6 @@ impl TriageError {
             TriageError::Invalid { line, .. } => *line,
         }
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The tunable weights of the decision; see `builtin.toml` for each one.
