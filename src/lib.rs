@@ -7,19 +7,22 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: the TOML config file.
+//! - [`config`]: the TOML config file (`[safety]` in its own file).
 //! - [`knowledge`]: every knowledge file parsed and validated: articles into
-//!   [`knowledge::Passage`]s, `synonyms.toml` into [`knowledge::Synonyms`].
+//!   [`knowledge::Passage`]s, example questions, known gaps, learned examples,
+//!   `synonyms.toml` into [`knowledge::Synonyms`].
 //! - [`search`]: retrieval, one concern per file (analysis, stop words, vocabulary,
-//!   typos, concepts, query, coverage).
+//!   typos, concepts, query, coverage, examples).
+//! - [`triage`]: urgent, caution or none, before any answer.
 //! - [`strings`]: small text helpers shared by the parts above; [`texts`]: what members read.
-//! - [`answer`]: the [`answer::Engine`], which answers or abstains.
+//! - [`answer`]: the [`answer::Engine`], which triages, then answers or abstains
+//!   (the weighing of evidence in `answer::decision`).
 //! - [`reply`]: answers as terminal text and JSON; [`eval`]: scoring against question files.
 //! - [`review`]: the SQLite log of unanswered questions for moderators.
 //! - [`reload`]: the live engine and what reloads it (`/reload`, SIGHUP, watching the files).
 //! - [`teach`]: a review-log question linked to a passage or a known gap, into `learned.toml`.
 //! - [`bot`]: the Discord adapter (poise commands, serenity events).
-//! - [`cli`]: the command line the binary runs.
+//! - [`cli`]: the command line the binary runs (`ldnbot unanswered …` in its own file).
 //!
 //! Everything from the knowledge files to the formatted reply is synchronous and
 //! knows nothing of Discord; [`reload`], [`bot`] and `serve` add the async parts.

@@ -9,6 +9,10 @@ use crate::search::{SearchError, SearchIndex, SearchResult, Weights};
 use crate::strings::truncate_chars;
 use crate::triage::{Assessment, Triage, TriageError};
 
+mod decision;
+
+pub use decision::Decision;
+
 /// How many characters of a question are looked at; the rest cannot change the answer
 /// much and would only cost time.
 const MAX_QUESTION_CHARS: usize = 2000;
@@ -124,39 +128,6 @@ impl Answer {
         match self {
             Answer::Found { score, .. } => Some(*score),
             Answer::Unanswered { best_guess, .. } => best_guess.as_ref().map(|r| r.score),
-        }
-    }
-}
-
-/// How evidence turns into an answer, a known gap or an abstention.
-///
-/// Fitted on `tests/data/tune.jsonl`, `dev.jsonl` and `heldout.jsonl` with a
-/// false answer to an off-topic question counted twice a missed answer (a wrong
-/// passage said confidently is worse than "I don't know"); `members.jsonl` is
-/// held out and only reported. `ldnbot eval --without examples,gaps` shows what
-/// the examples and gaps add.
-#[derive(Debug, Clone, Copy)]
-pub struct Decision {
-    /// How much the closeness of a passage's examples adds to its evidence.
-    pub examples: f32,
-    /// How much covering a passage's heading adds.
-    pub heading: f32,
-    /// The evidence a passage needs to be the answer.
-    pub answer_min: f32,
-    /// A gap's examples must be at least this close to the question…
-    pub gap_min: f32,
-    /// …and at least this share of the best passage's evidence, for the gap to win.
-    pub gap_over_passage: f32,
-}
-
-impl Default for Decision {
-    fn default() -> Self {
-        Decision {
-            examples: 0.5,
-            heading: 0.15,
-            answer_min: 0.3,
-            gap_min: 0.2,
-            gap_over_passage: 0.6,
         }
     }
 }
@@ -369,144 +340,6 @@ impl Engine {
     /// tests can check that nothing searches a question twice.
     pub fn searches(&self) -> u64 {
         self.index.searches()
-    }
-
-    /// Picks the passage with the most evidence — its own text's coverage of
-    /// the question and its examples' closeness — or the known gap the question
-    /// is closer to, or abstains. The weights are in [`Decision`].
-    fn decide(&self, result: &SearchResult) -> Answer {
-        let d = &self.decision;
-        let related = |i: usize| {
-            result.hits.get(i).map(|hit| Related {
-                passage: Arc::clone(&self.passages[hit.passage]),
-                score: hit.coverage,
-            })
-        };
-        let top = result.hits.first();
-        let specific = result.informative_concepts().next().is_some();
-        let closeness = |target: usize| result.closeness.get(target).copied().unwrap_or(0.0);
-        // The article's own evidence: coverage, counted only when it is enough
-        // to answer on (the whole ask covered, or two things asked matched).
-        let text_evidence = |hit: &crate::search::Hit| {
-            if !specific {
-                return if top.is_some_and(|top| top.passage == hit.passage) {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
-            let enough = hit.matched_informative
-                && (hit.coverage >= self.settings.threshold
-                    || (hit.matched_concepts >= 2
-                        && hit.coverage >= self.settings.corroborated_threshold));
-            if enough {
-                hit.coverage
-            } else {
-                0.0
-            }
-        };
-        let mut best: Option<(usize, f32)> = None;
-        for passage in 0..self.passages.len() {
-            let hit = result.hits.iter().find(|hit| hit.passage == passage);
-            let evidence = hit.map_or(0.0, |hit| {
-                text_evidence(hit) + d.heading * hit.title_coverage
-            }) + d.examples * closeness(passage);
-            if evidence > 0.0 && best.is_none_or(|(_, b)| evidence > b) {
-                best = Some((passage, evidence));
-            }
-        }
-        let gap = (0..self.gaps.len())
-            .map(|i| (i, closeness(self.passages.len() + i)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let best_evidence = best.map_or(0.0, |(_, e)| e);
-        if let Some((gap, closeness)) = gap {
-            if closeness >= d.gap_min && closeness >= d.gap_over_passage * best_evidence {
-                let mut answer = self.abstain(Reason::KnownGap, None, result);
-                if let Answer::Unanswered { gap: slot, .. } = &mut answer {
-                    *slot = Some(Arc::clone(&self.gaps[gap]));
-                }
-                return answer;
-            }
-        }
-        let Some((chosen, evidence)) = best.filter(|(_, e)| *e >= d.answer_min) else {
-            let Some(top) = top else {
-                return unanswered(Reason::NoMatch);
-            };
-            let reason = if specific && !top.matched_informative {
-                Reason::NoMatch
-            } else {
-                Reason::LowConfidence
-            };
-            let guess = top.matched_informative.then(|| related(0)).flatten();
-            return self.abstain(reason, guess, result);
-        };
-        let others: Vec<&crate::search::Hit> = result
-            .hits
-            .iter()
-            .filter(|hit| hit.passage != chosen)
-            .collect();
-        let alternatives: Vec<Related> = others
-            .iter()
-            .take(self.settings.alternatives)
-            .map(|hit| Related {
-                passage: Arc::clone(&self.passages[hit.passage]),
-                score: hit.coverage,
-            })
-            .collect();
-        let chosen_rank = result
-            .hits
-            .iter()
-            .find(|hit| hit.passage == chosen)
-            .map_or(0.0, |hit| hit.rank);
-        let see_also = others
-            .first()
-            .filter(|second| {
-                second.rank >= self.settings.see_also_margin * chosen_rank
-                    && (!specific || second.coverage >= self.settings.threshold)
-            })
-            .map(|hit| Related {
-                passage: Arc::clone(&self.passages[hit.passage]),
-                score: hit.coverage,
-            });
-        Answer::Found {
-            passage: Arc::clone(&self.passages[chosen]),
-            score: evidence.min(1.0),
-            alternatives,
-            see_also,
-        }
-    }
-
-    /// An abstention with its closest topics: the best guess, then the ranked
-    /// passages that match something informative, without repeats.
-    fn abstain(
-        &self,
-        reason: Reason,
-        best_guess: Option<Related>,
-        result: &SearchResult,
-    ) -> Answer {
-        let mut closest: Vec<Related> = best_guess.iter().cloned().collect();
-        for hit in &result.hits {
-            if closest.len() >= CLOSEST_TOPICS {
-                break;
-            }
-            if !hit.matched_informative {
-                continue;
-            }
-            if let Some(passage) = self.passages.get(hit.passage) {
-                if !closest.iter().any(|seen| seen.passage.id == passage.id) {
-                    closest.push(Related {
-                        passage: Arc::clone(passage),
-                        score: hit.coverage,
-                    });
-                }
-            }
-        }
-        Answer::Unanswered {
-            reason,
-            best_guess,
-            closest,
-            gap: None,
-        }
     }
 
     fn is_urgent(&self, question: &str) -> bool {

@@ -16,11 +16,14 @@ use crate::answer::{Answer, Engine};
 use crate::bot::Token;
 use crate::config::{Config, SafetyConfig, DEFAULT_CONFIG_PATH};
 use crate::eval;
-use crate::knowledge::Target;
 use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
-use crate::review::{self, ExportFormat, NewEntry, ReviewLog, Source, Status, StatusFilter};
+use crate::review::{self, NewEntry, ReviewLog, Source};
 use crate::triage::score::{parse_cases, TriageScore};
+
+mod unanswered;
+
+pub use unanswered::UnansweredCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -106,49 +109,6 @@ pub enum Command {
     Unanswered(UnansweredCommand),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UnansweredCommand {
-    /// List questions, grouped by wording, newest first.
-    List {
-        /// open, resolved, dismissed or all
-        #[arg(long, default_value = "open")]
-        status: StatusFilter,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        /// Print a JSON array instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Mark a question (and the open questions worded the same) resolved.
-    Resolve {
-        id: i64,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// Mark a question (and the open questions worded the same) dismissed.
-    Dismiss {
-        id: i64,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// Add the question as an example of a passage (then reload the bot).
-    Link { id: i64, passage: String },
-    /// Add the question as an example of a known gap (then reload the bot).
-    Gap { id: i64, gap: String },
-    /// Write every question as CSV or JSON lines.
-    Export {
-        /// csv or jsonl
-        #[arg(long, default_value = "csv")]
-        format: ExportFormat,
-        /// open, resolved, dismissed or all
-        #[arg(long, default_value = "all")]
-        status: StatusFilter,
-        /// Write here instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
-}
-
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
@@ -192,7 +152,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Serve => serve(&cli),
         Command::Unanswered(command) => {
-            load_config(cli.config.as_deref()).and_then(|config| unanswered(&config, command))
+            load_config(cli.config.as_deref()).and_then(|config| unanswered::run(&config, command))
         }
     };
     match result {
@@ -412,86 +372,6 @@ fn record_unanswered(review: &ReviewLog, question: &str, answer: &Answer) {
     };
     if let Err(err) = review.record(&entry) {
         tracing::error!(error = %err, "could not record the question");
-    }
-}
-
-fn unanswered(config: &Config, command: &UnansweredCommand) -> anyhow::Result<ExitCode> {
-    let review = ReviewLog::open_configured(config)?;
-    match command {
-        UnansweredCommand::List {
-            status,
-            limit,
-            json,
-        } => {
-            let groups = review.list(*status, *limit)?;
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&groups)?);
-            } else if groups.is_empty() {
-                println!("No questions to review.");
-            } else {
-                print!("{}", review::render_groups_text(&groups));
-            }
-        }
-        UnansweredCommand::Resolve { id, note } => {
-            set_status(&review, *id, Status::Resolved, note.as_deref())?
-        }
-        UnansweredCommand::Dismiss { id, note } => {
-            set_status(&review, *id, Status::Dismissed, note.as_deref())?
-        }
-        UnansweredCommand::Link { id, passage } => println!(
-            "{}",
-            crate::teach::teach_from_config(
-                config,
-                &review,
-                *id,
-                Target::Passage(passage.clone())
-            )?
-        ),
-        UnansweredCommand::Gap { id, gap } => println!(
-            "{}",
-            crate::teach::teach_from_config(config, &review, *id, Target::Gap(gap.clone()))?
-        ),
-        UnansweredCommand::Export {
-            format,
-            status,
-            output,
-        } => {
-            let count = match output {
-                Some(path) => {
-                    let mut file = std::fs::File::create(path)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    let count = review.export(*status, *format, &mut file)?;
-                    file.sync_all()
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    count
-                }
-                None => {
-                    let stdout = std::io::stdout();
-                    let mut out = stdout.lock();
-                    let count = review.export(*status, *format, &mut out)?;
-                    out.flush()?;
-                    count
-                }
-            };
-            eprintln!("exported {count} questions");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn set_status(
-    review: &ReviewLog,
-    id: i64,
-    status: Status,
-    note: Option<&str>,
-) -> anyhow::Result<()> {
-    let by = std::env::var("USER").map_or_else(|_| "cli".to_string(), |user| format!("cli:{user}"));
-    match review.update_status(id, status, &by, note)? {
-        Some(rows) => {
-            println!("#{id} marked {status} ({rows} question(s) with the same wording)");
-            Ok(())
-        }
-        None => anyhow::bail!("no question with id {id} in {}", review.path().display()),
     }
 }
 
