@@ -28,6 +28,16 @@ fn answer(c: &mut Criterion) {
         .map(|case| case.q)
         .collect();
 
+    let members_file = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/members.jsonl"
+    ));
+    let members: Vec<String> = read_cases(members_file)
+        .expect("tests/data/members.jsonl reads")
+        .into_iter()
+        .map(|case| case.q)
+        .collect();
+
     c.bench_function("answer/one question", |b| {
         b.iter(|| engine.answer(black_box("What are the side effects of LDN?")))
     });
@@ -35,6 +45,14 @@ fn answer(c: &mut Criterion) {
     c.bench_function("answer/all dev questions", |b| {
         b.iter(|| {
             for question in &questions {
+                let _ = black_box(engine.answer(black_box(question)));
+            }
+        })
+    });
+    // Members' own voices: longer, chattier messages (95 of them).
+    c.bench_function("answer/all members questions", |b| {
+        b.iter(|| {
+            for question in &members {
                 let _ = black_box(engine.answer(black_box(question)));
             }
         })

@@ -55,9 +55,7 @@ const RUNNER_UP: f32 = 0.5;
 struct Doc {
     /// Index into the targets the index was built with.
     target: usize,
-    /// Informative stems, each once, with their idf.
-    stems: Vec<(String, f32)>,
-    /// Sum of the stems' idf.
+    /// Sum of the idf of its informative stems, each counted once.
     norm: f32,
 }
 
@@ -109,21 +107,12 @@ impl ExampleIndex {
         let n = docs.len() as f32;
         let docs = docs
             .into_iter()
-            .map(|(target, stems)| {
-                let stems: Vec<(String, f32)> = stems
-                    .into_iter()
-                    .map(|stem| {
-                        let df = postings.get(&stem).map_or(1, Vec::len) as f32;
-                        let idf = idf(n, df);
-                        (stem, idf)
-                    })
-                    .collect();
-                let norm = stems.iter().map(|(_, w)| w).sum();
-                Doc {
-                    target,
-                    stems,
-                    norm,
-                }
+            .map(|(target, stems)| Doc {
+                target,
+                norm: stems
+                    .iter()
+                    .map(|stem| idf(n, postings.get(stem).map_or(1, Vec::len) as f32))
+                    .sum(),
             })
             .collect();
         ExampleIndex {
@@ -165,10 +154,19 @@ impl ExampleIndex {
             return Vec::new();
         }
         let n = self.docs.len() as f32;
+        // Dense accumulators, one slot per example: a topic word such as "LDN"
+        // is in most examples, and a map per question would cost more than the scoring.
         // Per example: question weight explained, and its own stems' weight matched.
-        let mut acc: HashMap<u32, (f32, f32)> = HashMap::new();
+        let mut acc = vec![(0.0f32, 0.0f32); self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut is_touched = vec![false; self.docs.len()];
+        // Per example, the strongest form of the current concept it matches;
+        // `seen` says for which concept a slot was last written.
+        let mut strongest = vec![(0.0f32, 0.0f32); self.docs.len()];
+        let mut seen = vec![usize::MAX; self.docs.len()];
+        let mut matched_now: Vec<u32> = Vec::new();
         let mut total = 0.0;
-        for concept in concepts {
+        for (c, concept) in concepts.iter().enumerate() {
             // Each form's examples are looked up once: they give the concept's
             // document frequency and its matches.
             let by_form: Vec<(&Form, Vec<u32>)> = concept
@@ -185,23 +183,34 @@ impl ExampleIndex {
             if !concept.optional {
                 total += weight;
             }
-            let mut strongest: HashMap<u32, (f32, f32)> = HashMap::new();
+            matched_now.clear();
             for (form, docs) in &by_form {
+                // Every example found holds every stem of the form, so the
+                // example-side weight it matches is the form's own.
+                let matched: f32 = form
+                    .stems
+                    .iter()
+                    .map(|stem| idf(n, self.postings.get(stem).map_or(1, Vec::len) as f32))
+                    .sum();
                 for &doc in docs {
-                    let stems = &self.docs[doc as usize].stems;
-                    let matched: f32 = form
-                        .stems
-                        .iter()
-                        .filter_map(|stem| stems.iter().find(|(s, _)| s == stem).map(|(_, w)| w))
-                        .sum();
-                    let entry = strongest.entry(doc).or_insert((0.0, 0.0));
-                    if form.strength > entry.0 {
-                        *entry = (form.strength, matched * form.strength);
+                    let slot = &mut strongest[doc as usize];
+                    if seen[doc as usize] != c {
+                        seen[doc as usize] = c;
+                        *slot = (0.0, 0.0);
+                        matched_now.push(doc);
+                    }
+                    if form.strength > slot.0 {
+                        *slot = (form.strength, matched * form.strength);
                     }
                 }
             }
-            for (doc, (strength, matched)) in strongest {
-                let entry = acc.entry(doc).or_insert((0.0, 0.0));
+            for &doc in &matched_now {
+                let (strength, matched) = strongest[doc as usize];
+                let entry = &mut acc[doc as usize];
+                if !is_touched[doc as usize] {
+                    is_touched[doc as usize] = true;
+                    touched.push(doc);
+                }
                 // A shape the example shares counts; one it lacks is no loss.
                 if !concept.optional {
                     entry.0 += weight * strength;
@@ -212,9 +221,10 @@ impl ExampleIndex {
         if total <= 0.0 {
             return Vec::new();
         }
-        let mut out: Vec<ExampleMatch> = acc
+        let mut out: Vec<ExampleMatch> = touched
             .into_iter()
-            .filter_map(|(doc, (explained, matched))| {
+            .filter_map(|doc| {
+                let (explained, matched) = acc[doc as usize];
                 let d = &self.docs[doc as usize];
                 let question_side = (explained / total).clamp(0.0, 1.0);
                 let example_side = (matched / d.norm).clamp(0.0, 1.0);
