@@ -955,3 +955,46 @@ async fn mentions_and_dms_can_be_switched_off() {
     assert!(cb.all_text().contains("no text"), "{}", cb.all_text());
     bot.stop().await;
 }
+
+/// The pipeline and the renderer search a question once, abstentions (whose
+/// closest topics come from the same ranking) included, from a slash command
+/// and from a mention alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_searches_each_question_once() {
+    let bot = start(|_| {}).await;
+    let engine = bot.live.current();
+    let abstains = "what does the article say about the weather on mars";
+    assert!(!engine.answer(abstains).expect("answers").is_found());
+    let before = engine.searches();
+
+    let reply = bot.ask(1301, abstains, Member::plain(45)).await;
+    assert!(reply.all_text().contains(&bot.disclaimer()));
+    assert_eq!(
+        engine.searches() - before,
+        1,
+        "one search for an abstaining /ask"
+    );
+
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            guild_message(
+                1302,
+                User::new(46),
+                "what are the side effects of LDN?",
+                true,
+            ),
+        )
+        .await;
+    bot.channel_post(CHANNEL_ID, |r| {
+        r.body["message_reference"]["message_id"] == "1302"
+    })
+    .await
+    .expect("reply to the mention");
+    assert_eq!(
+        engine.searches() - before,
+        2,
+        "one search for an answered mention"
+    );
+    bot.stop().await;
+}
