@@ -16,6 +16,7 @@ use crate::answer::{Answer, Engine};
 use crate::bot::Token;
 use crate::config::{Config, SafetyConfig, DEFAULT_CONFIG_PATH};
 use crate::eval;
+use crate::knowledge::Target;
 use crate::reload::{spawn_sighup_reloader, spawn_watcher, LiveEngine};
 use crate::reply::{self, JsonAnswer};
 use crate::review::{self, NewEntry, ReviewLog, Source};
@@ -350,6 +351,25 @@ fn check(cli: &Cli) -> anyhow::Result<ExitCode> {
         println!("  {} ({count} passages)", file.display());
     }
     println!("passages: {}", engine.passages().len());
+    let examples_of = |target: &Target| {
+        engine
+            .examples()
+            .iter()
+            .filter(|example| &example.target == target)
+            .count()
+    };
+    println!("example questions per passage:");
+    for passage in engine.passages() {
+        let count = examples_of(&Target::Passage(passage.id.clone()));
+        println!("  {count:>3}  {}", passage.id);
+    }
+    if !engine.gaps().is_empty() {
+        println!("known gaps (example questions):");
+        for gap in engine.gaps() {
+            let count = examples_of(&Target::Gap(gap.id.clone()));
+            println!("  {count:>3}  {} ({})", gap.id, gap.title);
+        }
+    }
     println!("version: {}", engine.version());
     Ok(ExitCode::SUCCESS)
 }

@@ -176,6 +176,31 @@ fn check_reports_files_passages_and_version() {
 }
 
 #[test]
+fn check_counts_the_example_questions_of_each_passage_and_gap() {
+    let output = ldnbot().arg("check").output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let questions: toml::Table = toml::from_str(
+        &std::fs::read_to_string(knowledge.join("ldn-rheumatoid-arthritis.questions.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    for (key, entry) in &questions {
+        let count = entry["examples"].as_array().unwrap().len();
+        let line = format!("{count:>5}  ldn-rheumatoid-arthritis/{key}");
+        assert!(stdout.contains(&line), "{line:?} in {stdout}");
+    }
+    let gaps: toml::Table =
+        toml::from_str(&std::fs::read_to_string(knowledge.join("gaps.toml")).unwrap()).unwrap();
+    for gap in gaps["gap"].as_array().unwrap() {
+        let count = gap["examples"].as_array().unwrap().len();
+        let line = format!("{count:>5}  {} (", gap["id"].as_str().unwrap());
+        assert!(stdout.contains(&line), "{line:?} in {stdout}");
+    }
+}
+
+#[test]
 fn check_fails_on_a_broken_knowledge_dir() {
     let dir = tempfile::tempdir().unwrap();
     let knowledge = dir.path().join("knowledge");
