@@ -26,6 +26,8 @@ pub const QUESTION_FIELD: &str = "Your question";
 pub enum Verdict {
     Helpful,
     NotHelpful,
+    /// "Did you mean …?": the member opened the runner-up passage instead.
+    OtherPassage,
 }
 
 impl Verdict {
@@ -33,6 +35,7 @@ impl Verdict {
         match self {
             Verdict::Helpful => "helpful",
             Verdict::NotHelpful => "not_helpful",
+            Verdict::OtherPassage => "other_passage",
         }
     }
 
@@ -40,6 +43,7 @@ impl Verdict {
         match self {
             Verdict::Helpful => 'h',
             Verdict::NotHelpful => 'u',
+            Verdict::OtherPassage => 'o',
         }
     }
 
@@ -47,6 +51,7 @@ impl Verdict {
         match code {
             "h" => Some(Verdict::Helpful),
             "u" => Some(Verdict::NotHelpful),
+            "o" => Some(Verdict::OtherPassage),
             _ => None,
         }
     }
@@ -176,6 +181,14 @@ mod tests {
                 passage: PassageRef::Id(id.to_string()),
             })
         );
+    }
+
+    #[test]
+    fn every_verdict_round_trips() {
+        for verdict in [Verdict::Helpful, Verdict::NotHelpful, Verdict::OtherPassage] {
+            let custom = custom_id(verdict, Source::Dm, "a/b");
+            assert_eq!(parse_custom_id(&custom).map(|b| b.verdict), Some(verdict));
+        }
     }
 
     #[test]

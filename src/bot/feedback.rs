@@ -12,6 +12,7 @@ use crate::review::{NewEntry, Reason, ReviewLog, Source};
 
 use super::buttons::{parse_custom_id, question_from_message, resolve_passage_id, Verdict};
 use super::discord::{no_pings, RESPOND_OR_DEFER_WITHIN};
+use super::render;
 use super::{Data, Error};
 use crate::texts::{STALE_BUTTON, THANKS, THANKS_NOT_SAVED};
 
@@ -52,10 +53,16 @@ impl Feedback for ReviewFeedback {
     fn record(&self, click: FeedbackClick) -> anyhow::Result<()> {
         match click.verdict {
             Verdict::Helpful => self.log.count_event(Reason::Helpful)?,
-            Verdict::NotHelpful => {
+            Verdict::NotHelpful | Verdict::OtherPassage => {
+                // The runner-up a member chose is worth a moderator's look: the
+                // question may belong to that passage (`/unanswered link`).
+                let reason = match click.verdict {
+                    Verdict::OtherPassage => Reason::OtherPassage,
+                    _ => Reason::Unhelpful,
+                };
                 self.log.record(&NewEntry {
                     question: &click.question,
-                    reason: Reason::Unhelpful,
+                    reason,
                     passage_id: Some(&click.passage_id),
                     score: None,
                     gap: None,
@@ -106,6 +113,14 @@ pub async fn on_click(
         channel_id: Some(click.channel_id.get()),
         user_id: Some(click.user.id.get()),
     };
+    let other = (button.verdict == Verdict::OtherPassage)
+        .then(|| engine.passage(&feedback.passage_id).cloned());
+    let texts = crate::texts::Texts::of(&engine);
+    let shown = match &other {
+        Some(Some(passage)) => Some(render::other_passage(passage, &texts).click_reply()),
+        Some(None) => return respond(ctx, click, STALE_BUTTON).await,
+        None => None,
+    };
     drop(engine);
     tracing::info!(
         verdict = feedback.verdict.as_str(),
@@ -115,6 +130,22 @@ pub async fn on_click(
     );
     let sink: Arc<dyn Feedback> = Arc::clone(&data.feedback);
     let mut saving = tokio::task::spawn_blocking(move || sink.record(feedback));
+    if let Some(message) = shown {
+        // The passage is the answer to the click; it promises nothing about
+        // recording, so it goes out at once and the save is only logged.
+        click
+            .create_response(&ctx.http, CreateInteractionResponse::Message(message))
+            .await?;
+        match saving.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(
+                error = format!("{error:#}"),
+                "could not record a \"did you mean\" click"
+            ),
+            Err(error) => tracing::error!(%error, "recording a \"did you mean\" click stopped"),
+        }
+        return Ok(());
+    }
     match tokio::time::timeout(RESPOND_OR_DEFER_WITHIN, &mut saving).await {
         Ok(joined) => respond(ctx, click, thanks(joined)).await,
         Err(_slow) => {

@@ -8,6 +8,8 @@
 use poise::serenity_prelude::{ButtonStyle, CreateActionRow, CreateButton, CreateMessage};
 
 use crate::answer::{Answer, Engine, Reason};
+use crate::knowledge::Passage;
+use crate::reply::truncate_at_word;
 use crate::review::Source;
 use crate::texts::{
     Texts, EMPTY_QUESTION, EMPTY_TITLE, MODERATORS_WILL_SEE, NOT_COVERED, URGENT_TITLE,
@@ -35,12 +37,24 @@ pub const CLOSEST_FIELD: &str = "Closest topics";
 /// The field that carries the safety line under a caution.
 pub const SAFETY_FIELD: &str = "If this is urgent";
 
+/// The buttons under an answer: their custom ids, and the label of the
+/// "Did you mean …?" button when the runner-up passage is nearly as good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackButtons {
+    pub helpful: String,
+    pub not_helpful: String,
+    pub did_you_mean: Option<(String, String)>,
+}
+
+/// Discord's limit on a button label.
+const BUTTON_LABEL_MAX: usize = 80;
+
 /// A reply ready to send: one embed and, under an answer, the feedback buttons.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub embed: EmbedParts,
     /// Custom ids of the "Helpful" and "Not helpful" buttons.
-    pub feedback: Option<(String, String)>,
+    pub feedback: Option<FeedbackButtons>,
 }
 
 impl Rendered {
@@ -55,17 +69,25 @@ impl Rendered {
     }
 
     fn components(&self) -> Vec<CreateActionRow> {
-        match &self.feedback {
-            Some((helpful, unhelpful)) => vec![CreateActionRow::Buttons(vec![
-                CreateButton::new(helpful)
-                    .label("Helpful")
-                    .style(ButtonStyle::Success),
-                CreateButton::new(unhelpful)
-                    .label("Not helpful")
-                    .style(ButtonStyle::Secondary),
-            ])],
-            None => Vec::new(),
+        let Some(buttons) = &self.feedback else {
+            return Vec::new();
+        };
+        let mut row = vec![
+            CreateButton::new(&buttons.helpful)
+                .label("Helpful")
+                .style(ButtonStyle::Success),
+            CreateButton::new(&buttons.not_helpful)
+                .label("Not helpful")
+                .style(ButtonStyle::Secondary),
+        ];
+        if let Some((custom_id, label)) = &buttons.did_you_mean {
+            row.push(
+                CreateButton::new(custom_id)
+                    .label(label)
+                    .style(ButtonStyle::Primary),
+            );
         }
+        vec![CreateActionRow::Buttons(row)]
     }
 
     /// As a poise reply to a slash or context-menu command.
@@ -74,6 +96,14 @@ impl Rendered {
             .embed(self.embed.to_embed())
             .components(self.components())
             .ephemeral(ephemeral)
+            .allowed_mentions(no_pings())
+    }
+
+    /// As the private reply to a button click.
+    pub fn click_reply(&self) -> poise::serenity_prelude::CreateInteractionResponseMessage {
+        poise::serenity_prelude::CreateInteractionResponseMessage::new()
+            .embed(self.embed.to_embed())
+            .ephemeral(true)
             .allowed_mentions(no_pings())
     }
 
@@ -124,10 +154,19 @@ pub fn render_answer(
                     footer: disclaimer,
                 }
                 .fit(),
-                feedback: Some((
-                    buttons::custom_id(Verdict::Helpful, source, &passage.id),
-                    buttons::custom_id(Verdict::NotHelpful, source, &passage.id),
-                )),
+                feedback: Some(FeedbackButtons {
+                    helpful: buttons::custom_id(Verdict::Helpful, source, &passage.id),
+                    not_helpful: buttons::custom_id(Verdict::NotHelpful, source, &passage.id),
+                    did_you_mean: see_also.as_ref().map(|also| {
+                        (
+                            buttons::custom_id(Verdict::OtherPassage, source, &also.passage.id),
+                            truncate_at_word(
+                                &format!("Did you mean: {}?", also.passage.title()),
+                                BUTTON_LABEL_MAX,
+                            ),
+                        )
+                    }),
+                }),
             }
         }
         Answer::Unanswered {
@@ -191,6 +230,21 @@ pub fn render_answer(
 
 /// The urgent-care notice, with the disclaimer: the numbers of `helpline`,
 /// or the configured generic notice when none is known. No passage, no buttons.
+/// The runner-up passage a member opened with "Did you mean …?": the passage
+/// and the disclaimer, no buttons of its own.
+pub fn other_passage(passage: &Passage, texts: &Texts<'_>) -> Rendered {
+    Rendered {
+        embed: EmbedParts {
+            title: passage.section(),
+            description: passage.text.clone(),
+            fields: vec![(SOURCE_FIELD.to_string(), passage.article.clone(), true)],
+            footer: texts.disclaimer.to_string(),
+        }
+        .fit(),
+        feedback: None,
+    }
+}
+
 pub fn urgent(texts: &Texts<'_>, helpline: Option<&Helpline>) -> Rendered {
     Rendered {
         embed: EmbedParts {

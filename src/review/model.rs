@@ -142,6 +142,8 @@ pub enum Reason {
     Urgent,
     /// The question is about a known gap of the knowledge base.
     KnownGap,
+    /// A member opened the runner-up passage ("Did you mean …?") instead of the answer.
+    OtherPassage,
     /// A member clicked "Helpful": counted only, no question kept.
     Helpful,
     /// The bot answered: counted only, no question kept.
@@ -184,6 +186,7 @@ impl Reason {
                 | Reason::Unhelpful
                 | Reason::Urgent
                 | Reason::KnownGap
+                | Reason::OtherPassage
         )
     }
 }
@@ -408,6 +411,8 @@ pub struct Counts {
     pub urgent: u64,
     /// Questions about a known gap of the knowledge base.
     pub known_gap: u64,
+    /// "Did you mean …?" clicks.
+    pub other_passage: u64,
 }
 
 impl Counts {
@@ -418,6 +423,7 @@ impl Counts {
             Reason::Unhelpful => &mut self.unhelpful,
             Reason::Urgent => &mut self.urgent,
             Reason::KnownGap => &mut self.known_gap,
+            Reason::OtherPassage => &mut self.other_passage,
             Reason::Helpful => &mut self.helpful,
             Reason::Answered => &mut self.answered,
         };

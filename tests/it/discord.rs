@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ldnbot::answer::Answer;
 use ldnbot::bot::{self, Token};
 use ldnbot::config::Config;
 use ldnbot::reload::LiveEngine;
@@ -997,4 +998,75 @@ async fn the_bot_searches_each_question_once() {
         "one search for an answered mention"
     );
     bot.stop().await;
+}
+
+/// When the runner-up passage is nearly as good, the answer offers it with a
+/// "Did you mean …?" button; a click shows that passage privately, with the
+/// disclaimer, and leaves the question for moderators with the passage chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn did_you_mean_shows_the_runner_up_and_is_recorded() {
+    let bot = start(|_| {}).await;
+    let question = "Is LDN safe and what does research say about it";
+    let engine = bot.live.current();
+    let Answer::Found {
+        see_also: Some(also),
+        ..
+    } = engine.answer(question).expect("answers")
+    else {
+        panic!("{question:?} should be answered with a runner-up worth naming");
+    };
+    let cb = bot.ask(1401, question, Member::plain(42)).await;
+    let buttons = cb.message_body()["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(buttons.len(), 3, "{:#}", cb.message_body());
+    let label = buttons[2]["label"].as_str().unwrap_or("");
+    assert!(label.starts_with("Did you mean: "), "{label}");
+    assert!(label.contains(also.passage.title()), "{label}");
+    let custom_id = buttons[2]["custom_id"].as_str().unwrap_or("").to_string();
+    let answer = bot
+        .fake
+        .original_response(1401)
+        .expect("the answer message");
+
+    bot.fake
+        .dispatch(
+            "INTERACTION_CREATE",
+            button_click_on(1402, &custom_id, Member::plain(43), answer),
+        )
+        .await;
+    let shown = bot.callback(1402).await;
+    assert!(shown.is_ephemeral());
+    assert_no_pings(shown.message_body());
+    let text = shown.all_text();
+    let opening: String = also.passage.text.chars().take(60).collect();
+    assert!(text.contains(&opening), "{text}");
+    assert!(text.contains(&bot.disclaimer()), "{text}");
+    assert!(
+        custom_ids(shown.message_body()).is_empty(),
+        "no buttons of its own"
+    );
+
+    let items = wait_for_items(&bot, 1).await;
+    assert_eq!(items[0].reason, Reason::OtherPassage);
+    assert_eq!(items[0].question, question);
+    assert_eq!(
+        items[0].passage_id.as_deref(),
+        Some(also.passage.id.as_str())
+    );
+    bot.stop().await;
+}
+
+/// The open review items once there are `n` of them (the click's row is
+/// written after the passage is shown).
+async fn wait_for_items(bot: &Running, n: usize) -> Vec<ldnbot::review::ReviewEntry> {
+    for _ in 0..200 {
+        let items = bot.open_items();
+        if items.len() >= n {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    bot.open_items()
 }
