@@ -33,10 +33,10 @@ pub struct Decision {
 impl Default for Decision {
     fn default() -> Self {
         Decision {
-            examples: 0.5,
+            examples: 0.65,
             heading: 0.15,
             answer_min: 0.3,
-            gap_min: 0.2,
+            gap_min: 0.3,
             gap_over_passage: 0.6,
         }
     }

@@ -12,7 +12,7 @@
 //! contains. The second counts more, so background ("RA since 2014, diabetic…")
 //! around a clear ask does not sink it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::analysis::{separate_numbers, stem_analyzer, tokens, word_analyzer};
 use super::concepts::{Concept, Form};
@@ -21,13 +21,14 @@ use super::vocabulary::Vocabulary;
 
 /// Analyzes example questions as questions are (function words and chat
 /// filler left out, no typo correction: examples are written with care) and
-/// indexes them; their words join `known`, so the speller never "corrects" a
-/// member's word that an example uses.
+/// indexes them. A member's word an example uses is never "corrected"
+/// (`contains_stem`), but the speller corrects only towards the articles' and
+/// the vocabulary's words: examples use so many everyday words that ordinary
+/// words ("bread") would otherwise be taken for typos of them ("break").
 pub(super) fn build(
     examples: &[(usize, &str)],
     targets: usize,
     vocabulary: &Vocabulary,
-    known: &mut HashSet<String>,
 ) -> ExampleIndex {
     let mut words = word_analyzer();
     let mut stemmer = stem_analyzer();
@@ -36,11 +37,7 @@ pub(super) fn build(
         let stems = tokens(&mut words, &text)
             .into_iter()
             .filter(|word| !is_stop_word(word) && !vocabulary.ignore.contains(word))
-            .filter_map(|word| {
-                let stem = tokens(&mut stemmer, &word).pop();
-                known.insert(word);
-                stem
-            })
+            .filter_map(|word| tokens(&mut stemmer, &word).pop())
             .collect();
         (target, stems)
     });

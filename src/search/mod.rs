@@ -178,7 +178,7 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
-        let examples = examples::build(examples, targets, &vocabulary, &mut known);
+        let examples = examples::build(examples, targets, &vocabulary);
         let speller = Speller::new(known);
         Ok(SearchIndex {
             reader,

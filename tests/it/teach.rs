@@ -31,7 +31,7 @@ const ADVOCACY_TEXT: &str = "advocate for themselves";
 
 /// A question about a topic the knowledge base leaves out, that no gap's
 /// examples catch yet.
-const GAP_QUESTION: &str = "can I order it from a website abroad";
+const GAP_QUESTION: &str = "chemist keeps running out, what now";
 const GAP_ID: &str = "getting-a-prescription";
 
 /// A copy of the project's knowledge base, without any learned examples.
