@@ -38,6 +38,12 @@ fn main() -> anyhow::Result<()> {
             .enumerate()
             .map(|(i, n)| (engine.target_id(i), serde_json::json!(n)))
             .collect();
+        let intent: serde_json::Map<String, serde_json::Value> = result
+            .intent
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (engine.target_id(i), serde_json::json!(p)))
+            .collect();
         let matches: Vec<_> = engine
             .example_matches(q)
             .iter()
@@ -48,7 +54,7 @@ fn main() -> anyhow::Result<()> {
         let specific = result.informative_concepts().next().is_some();
         println!(
             "{}",
-            serde_json::json!({"q": q, "expect": case["expect"], "specific": specific, "hits": hits, "nearest": nearest, "matches": matches})
+            serde_json::json!({"q": q, "expect": case["expect"], "specific": specific, "hits": hits, "nearest": nearest, "intent": intent, "matches": matches})
         );
     }
     Ok(())

@@ -32,6 +32,8 @@ pub enum Technique {
     Examples,
     /// Known gaps (`gaps.toml`) and the questions linked to them.
     Gaps,
+    /// The intent model learned from the examples at load time.
+    Intent,
 }
 
 /// The engine from `config`, with `without` switched off.
@@ -55,6 +57,7 @@ pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<
             Technique::Corroboration => answer.corroborated_threshold = 1.0,
             Technique::Examples => weights.examples = false,
             Technique::Gaps => weights.gaps = false,
+            Technique::Intent => weights.intent = false,
         }
     }
     Ok(Engine::build_with_weights(

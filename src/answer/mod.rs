@@ -1,5 +1,6 @@
 //! The answer engine: a question in, the best passage or an honest "not covered" out.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -148,6 +149,9 @@ pub struct Engine {
     examples: Vec<Example>,
     index: SearchIndex,
     decision: Decision,
+    /// Every example's wording → its target: a question asked as an example
+    /// was written (or linked by a moderator) gets that example's target.
+    restated: HashMap<String, usize>,
     triage: Triage,
     files: Vec<PathBuf>,
     version: String,
@@ -207,6 +211,10 @@ impl Engine {
             })
             .filter_map(|example| Some((target_of(&example.target)?, example.text.as_str())))
             .collect();
+        let restated = examples
+            .iter()
+            .map(|&(target, text)| (decision::wording(text), target))
+            .collect();
         let index = SearchIndex::build(
             &knowledge.passages,
             &knowledge.synonyms,
@@ -214,12 +222,18 @@ impl Engine {
             passage_count + knowledge.gaps.len(),
             weights,
         )?;
+        let decision = if index.has_intent_model() {
+            Decision::with_intent()
+        } else {
+            Decision::without_intent()
+        };
         Ok(Engine {
             passages: knowledge.passages.into_iter().map(Arc::new).collect(),
             gaps: knowledge.gaps.into_iter().map(Arc::new).collect(),
             examples: knowledge.examples,
             index,
-            decision: Decision::default(),
+            decision,
+            restated,
             triage,
             files: knowledge.files,
             version: knowledge.version,
@@ -312,7 +326,7 @@ impl Engine {
             .search(question, self.settings.alternatives + 1)?;
         Ok(Response {
             triage,
-            answer: self.decide(&result),
+            answer: self.decide(question, &result),
         })
     }
 

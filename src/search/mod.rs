@@ -19,6 +19,7 @@ mod concepts;
 mod coverage;
 mod examples;
 mod index;
+mod intent;
 mod query;
 mod stop_words;
 mod typos;
@@ -38,6 +39,7 @@ pub use stop_words::is_stop_word;
 use crate::knowledge::{Passage, Synonyms};
 use examples::ExampleIndex;
 use index::{Fields, Postings, ORD_FIELD};
+use intent::IntentModel;
 use typos::Speller;
 use vocabulary::Vocabulary;
 
@@ -72,6 +74,8 @@ pub struct Weights {
     pub gaps: bool,
     /// How closeness to an example is measured.
     pub example: ExampleWeights,
+    /// Learn an intent model from the examples at load time.
+    pub intent: bool,
     /// Correct misspelt words to the closest word of the knowledge base.
     pub typos: bool,
 }
@@ -93,6 +97,7 @@ impl Default for Weights {
             examples: true,
             gaps: true,
             example: ExampleWeights::default(),
+            intent: true,
             typos: true,
         }
     }
@@ -107,6 +112,9 @@ pub struct SearchResult {
     /// Per target (the passages in order, then the known gaps): its example
     /// closeness to the question, 0–1.
     pub closeness: Vec<f32>,
+    /// Per target, the intent model's probability that the question asks for
+    /// it; empty when no model was trained.
+    pub intent: Vec<f32>,
 }
 
 impl SearchResult {
@@ -139,6 +147,7 @@ pub struct SearchIndex {
     stemmer: TextAnalyzer,
     postings: Postings,
     examples: ExampleIndex,
+    intent: IntentModel,
     speller: Speller,
     vocabulary: Vocabulary,
     /// Each passage's heading as stems, function words left out.
@@ -178,22 +187,46 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
-        let examples = examples::build(examples, targets, &vocabulary);
+        let example_index = examples::build(examples, targets, &vocabulary);
         let speller = Speller::new(known);
-        Ok(SearchIndex {
+        let mut index = SearchIndex {
             reader,
             fields,
             words: analysis::word_analyzer(),
             stemmer: analysis::stem_analyzer(),
             postings,
-            examples,
+            examples: example_index,
+            intent: IntentModel::default(),
             speller,
             vocabulary,
             titles,
             passage_count: passages.len(),
             weights,
             searches: AtomicU64::new(0),
-        })
+        };
+        if weights.intent {
+            // Examples are analyzed as questions are, so the model learns the
+            // features a question will have.
+            // A passage's heading and sentences are examples of it too: a new
+            // section nobody has written examples for is still known to the model.
+            let own_words = passages.iter().enumerate().flat_map(|(target, passage)| {
+                std::iter::once(passage.section_path.join(" "))
+                    .chain(passage.text.split(". ").map(str::to_string))
+                    .map(move |text| (target, text))
+            });
+            let mut words = index.words.clone();
+            let keyed = examples
+                .iter()
+                .map(|&(target, text)| (target, text.to_string()))
+                .chain(own_words)
+                .map(|(target, text)| {
+                    let concepts = index.concepts(&text);
+                    (target, intent::keys(&mut words, &text, &concepts))
+                })
+                .collect();
+            index.intent = IntentModel::train(keyed, passages.len(), targets);
+        }
+        Ok(index)
     }
 
     /// Finds the passages that best cover `question`, best first, at most `limit`.
@@ -212,10 +245,14 @@ impl SearchIndex {
             tracing::error!(%error, "the search index failed on a question");
         })?;
         let closeness = self.examples.closeness(&concepts, self.weights.example);
+        let intent =
+            self.intent
+                .probabilities(&intent::keys(&mut self.words.clone(), question, &concepts));
         Ok(SearchResult {
             concepts,
             hits,
             closeness,
+            intent,
         })
     }
 
@@ -223,6 +260,11 @@ impl SearchIndex {
     pub fn example_matches(&self, question: &str) -> Vec<ExampleMatch> {
         let concepts = self.concepts(question);
         self.examples.matches(&concepts, self.weights.example)
+    }
+
+    /// Whether the examples trained an intent model.
+    pub fn has_intent_model(&self) -> bool {
+        self.intent.is_trained()
     }
 
     /// How many searches this index has run.

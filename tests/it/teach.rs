@@ -23,7 +23,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// About speaking up for oneself with a doctor, in words no example or
 /// heading uses: the knowledge has "Patient Advocacy", but the engine abstains.
-const ADVOCACY: &str = "how can I be assertive in appointments";
+const ADVOCACY: &str = "I never get a word in at the clinic";
 const ADVOCACY_PASSAGE: &str =
     "ldn-rheumatoid-arthritis/navigating-the-decision-to-try-ldn/patient-advocacy";
 /// Words from the passage the advocacy question should get once linked.
