@@ -12,7 +12,7 @@ use crate::review::Source;
 use super::ask::{self, Question, Recording, ReplyTarget};
 use super::discord::no_pings;
 use super::render::{Rendered, ReviewRecord};
-use super::{feedback, Data, Error};
+use super::{feedback, privacy, Data, Error};
 
 /// poise's `event_handler`.
 pub async fn handle(
@@ -23,6 +23,7 @@ pub async fn handle(
     let data = framework.user_data;
     match event {
         FullEvent::Ready { data_about_bot } => {
+            data.telemetry.gateway_ready();
             tracing::info!(
                 guilds = data_about_bot.guilds.len(),
                 shard = ?data_about_bot.shard.map(|s| s.id.0),
@@ -30,12 +31,21 @@ pub async fn handle(
             );
         }
         FullEvent::Resume { .. } => tracing::info!("resumed the Discord session"),
+        FullEvent::ShardStageUpdate { event } => data.telemetry.shard_stage(event.new),
         FullEvent::Message { new_message } => {
             on_message(ctx, data, framework.bot_id(), new_message).await?;
         }
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(click),
-        } => feedback::on_click(ctx, data, click).await?,
+        } if privacy::is_forget_click(click) => privacy::on_forget_click(ctx, data, click).await?,
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(click),
+        } => {
+            if let Some(button) = super::buttons::parse_custom_id(&click.data.custom_id) {
+                data.telemetry.metrics.feedback(button.verdict.as_str());
+            }
+            feedback::on_click(ctx, data, click).await?
+        }
         _ => {}
     }
     Ok(())
