@@ -110,7 +110,7 @@ pub fn spawn_watchdog(telemetry: Arc<Telemetry>) -> Option<tokio::task::JoinHand
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if telemetry.gateway_connected() {
+            if telemetry.gateway_connected().await {
                 telemetry.notifier().watchdog();
             }
         }

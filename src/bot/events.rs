@@ -23,7 +23,6 @@ pub async fn handle(
     let data = framework.user_data;
     match event {
         FullEvent::Ready { data_about_bot } => {
-            data.telemetry.gateway_ready();
             tracing::info!(
                 guilds = data_about_bot.guilds.len(),
                 shard = ?data_about_bot.shard.map(|s| s.id.0),
@@ -31,7 +30,6 @@ pub async fn handle(
             );
         }
         FullEvent::Resume { .. } => tracing::info!("resumed the Discord session"),
-        FullEvent::ShardStageUpdate { event } => data.telemetry.shard_stage(event.new),
         FullEvent::Message { new_message } => {
             on_message(ctx, data, framework.bot_id(), new_message).await?;
         }

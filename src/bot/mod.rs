@@ -172,9 +172,11 @@ pub async fn serve(
         .build();
     let mut client = ClientBuilder::new_with_http(http, intents())
         .framework(framework)
+        .event_handler(crate::server::GatewayWatch(Arc::clone(&telemetry)))
         .await
         .context("cannot set up the Discord client")?;
     let shard_manager = client.shard_manager.clone();
+    telemetry.watch_shards(Arc::clone(&shard_manager));
     let retention = tokio::spawn(purge_daily(review.clone()));
     let counting = tokio::spawn(flush_answered_periodically(
         Arc::clone(&answered),

@@ -62,7 +62,8 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(telemetry): State<Arc<Telemetry>>) -> Response {
-    let readiness = match tokio::task::spawn_blocking(move || telemetry.readiness()).await {
+    let gateway = telemetry.gateway_connected().await;
+    let readiness = match tokio::task::spawn_blocking(move || telemetry.readiness(gateway)).await {
         Ok(readiness) => readiness,
         Err(error) => {
             tracing::error!(%error, "the readiness check stopped unexpectedly");
@@ -78,6 +79,8 @@ async fn readyz(State(telemetry): State<Arc<Telemetry>>) -> Response {
 }
 
 async fn metrics(State(telemetry): State<Arc<Telemetry>>) -> Response {
+    // Brings the shard-stage gauge up to date.
+    telemetry.gateway_stage().await;
     match telemetry.metrics.render() {
         Ok(text) => ([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response(),
         Err(error) => {

@@ -6,20 +6,22 @@
 //! command registration, reloads, review-log writes and every question. The
 //! HTTP routes (`http`) and the systemd notifications only read it.
 
+mod gateway;
 mod http;
 mod metrics;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use poise::serenity_prelude::ConnectionStage;
+use poise::serenity_prelude::{ConnectionStage, ShardManager};
 use serde::Serialize;
 
 use crate::answer::Engine;
 use crate::notify::Notifier;
 use crate::reload::{ReloadError, ReloadReport};
 
+pub use gateway::GatewayWatch;
 pub use http::{start, ServerError};
 pub use metrics::{Metrics, Outcome, STAGES};
 
@@ -27,8 +29,11 @@ pub use metrics::{Metrics, Outcome, STAGES};
 #[derive(Debug)]
 pub struct Telemetry {
     pub metrics: Metrics,
-    /// READY received and the shard not since dropped or reconnecting.
-    gateway: AtomicBool,
+    /// A session has been established at least once.
+    ever_connected: AtomicBool,
+    /// The shards, whose stage serenity keeps current through reconnects
+    /// (stage events alone miss a shard restarting).
+    shards: OnceLock<Arc<ShardManager>>,
     commands: AtomicBool,
     knowledge: AtomicBool,
     /// The last review-log write failed.
@@ -53,7 +58,8 @@ impl Telemetry {
     pub fn new(engine: &Engine) -> Telemetry {
         let telemetry = Telemetry {
             metrics: Metrics::new(),
-            gateway: AtomicBool::new(false),
+            ever_connected: AtomicBool::new(false),
+            shards: OnceLock::new(),
             commands: AtomicBool::new(false),
             knowledge: AtomicBool::new(false),
             review_failing: AtomicBool::new(false),
@@ -73,27 +79,42 @@ impl Telemetry {
         self.knowledge.store(passages > 0, Ordering::Release);
     }
 
-    /// READY received: the shard is connected with a new session.
+    /// The client's shards: their stage is the gateway's readiness.
+    pub fn watch_shards(&self, shards: Arc<ShardManager>) {
+        let _ = self.shards.set(shards);
+    }
+
+    /// A session was established (READY or RESUMED): every one after the
+    /// first is a reconnect.
     pub fn gateway_ready(&self) {
-        self.shard_stage(ConnectionStage::Connected);
-    }
-
-    /// The shard changed stage. Leaving `Connected` is a drop: not ready
-    /// until the shard is connected again.
-    pub fn shard_stage(&self, stage: ConnectionStage) {
-        let connected = stage == ConnectionStage::Connected;
-        let was = self.gateway.swap(connected, Ordering::AcqRel);
-        if was && !connected {
+        if self.ever_connected.swap(true, Ordering::AcqRel) {
             self.metrics.reconnect();
-            self.notifier.status("reconnecting to Discord");
-        } else if connected && !was && self.commands.load(Ordering::Acquire) {
-            self.notifier.status("answering questions");
+            self.notifier.status("answering questions (reconnected)");
         }
-        self.metrics.shard_stage(stage_word(stage));
     }
 
-    pub fn gateway_connected(&self) -> bool {
-        self.gateway.load(Ordering::Acquire)
+    /// The worst stage among the shards: `Connected` only when every shard
+    /// has a live session (READY received, not restarting or resuming).
+    pub async fn gateway_stage(&self) -> ConnectionStage {
+        let Some(shards) = self.shards.get() else {
+            return ConnectionStage::Disconnected;
+        };
+        let runners = shards.runners.lock().await;
+        let stage = runners
+            .values()
+            .map(|runner| runner.stage)
+            .find(|stage| *stage != ConnectionStage::Connected)
+            .unwrap_or(if runners.is_empty() {
+                ConnectionStage::Disconnected
+            } else {
+                ConnectionStage::Connected
+            });
+        self.metrics.shard_stage(stage_word(stage));
+        stage
+    }
+
+    pub async fn gateway_connected(&self) -> bool {
+        self.gateway_stage().await == ConnectionStage::Connected
     }
 
     /// The commands are registered: the bot is fully up, and says so to systemd.
@@ -142,10 +163,10 @@ impl Telemetry {
         self.notifier.stopping();
     }
 
-    /// Every readiness condition now. Blocks briefly: it opens the review log
-    /// for writing, which a read-only disk or a lost permission refuses.
-    pub fn readiness(&self) -> Readiness {
-        let gateway = self.gateway_connected();
+    /// Every readiness condition now, given whether the gateway is
+    /// connected. Blocks briefly: it opens the review log for writing, which a
+    /// read-only disk or a lost permission refuses.
+    pub fn readiness(&self, gateway: bool) -> Readiness {
         let commands = self.commands.load(Ordering::Acquire);
         let knowledge = self.knowledge.load(Ordering::Acquire);
         let review_log = !self.review_failing.load(Ordering::Acquire)
@@ -175,7 +196,7 @@ fn writable(path: &Path) -> bool {
     std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
-fn stage_word(stage: ConnectionStage) -> &'static str {
+pub(crate) fn stage_word(stage: ConnectionStage) -> &'static str {
     match stage {
         ConnectionStage::Connected => "connected",
         ConnectionStage::Connecting => "connecting",

@@ -7,6 +7,7 @@ mod props;
 mod reload;
 mod review;
 mod serve_binary;
+mod service;
 #[path = "../support/mod.rs"]
 mod support;
 mod teach;

@@ -277,7 +277,7 @@ struct Inner {
     connections: AtomicUsize,
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
-    /// `false` while [`FakeDiscord::hold_gateway`] keeps new sessions from getting HELLO.
+    /// `false` while [`FakeDiscord::hold_gateway`] keeps IDENTIFY and RESUME unanswered.
     gateway_open: watch::Sender<bool>,
 }
 
@@ -571,7 +571,7 @@ impl FakeDiscord {
         self.inner.notify();
     }
 
-    /// New gateway connections get no HELLO (so no READY or RESUMED) until
+    /// IDENTIFY and RESUME get no answer (no READY, no RESUMED) until
     /// [`FakeDiscord::release_gateway`]: the bot stays connecting.
     pub fn hold_gateway(&self) {
         self.inner.gateway_open.send_replace(false);
@@ -1667,9 +1667,6 @@ async fn gateway_session(inner: Arc<Inner>, mut socket: WebSocket) {
     inner.notify();
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let mut shutdown = inner.shutdown.subscribe();
-    if inner.gateway_open.subscribe().wait_for(|open| *open).await.is_err() {
-        return;
-    }
     let hello = json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": inner.config.heartbeat_interval_ms}});
     if !send_text(&mut socket, hello.to_string()).await {
         return;
@@ -1698,6 +1695,9 @@ async fn gateway_session(inner: Arc<Inner>, mut socket: WebSocket) {
                         }
                     },
                     Some(2) => {
+                        if inner.gateway_open.subscribe().wait_for(|open| *open).await.is_err() {
+                            break;
+                        }
                         let frames = inner.handle_identify(&payload);
                         let mut sent = true;
                         for f in frames {
@@ -1713,6 +1713,9 @@ async fn gateway_session(inner: Arc<Inner>, mut socket: WebSocket) {
                         inner.notify();
                     },
                     Some(6) => {
+                        if inner.gateway_open.subscribe().wait_for(|open| *open).await.is_err() {
+                            break;
+                        }
                         inner.resume_count.fetch_add(1, Ordering::SeqCst);
                         let frame = {
                             let mut d = inner.lock();
