@@ -167,6 +167,8 @@ async fn check_commands(
     guilds: &[PartialGuild],
     report: &mut Report,
 ) {
+    // Serenity's command routes need the id.
+    http.set_application_id(application);
     let definitions = application_commands(&framework_options().commands, 1).unwrap_or_default();
     let wanted: BTreeSet<String> = definitions
         .iter()

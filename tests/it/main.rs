@@ -1,5 +1,6 @@
 mod cli;
 mod discord;
+mod doctor;
 mod engine;
 mod fake_discord_smoke;
 mod originality;
