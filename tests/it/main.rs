@@ -4,6 +4,7 @@ mod doctor;
 mod engine;
 mod fake_discord_smoke;
 mod originality;
+mod privacy;
 mod props;
 mod reload;
 mod review;
