@@ -382,3 +382,149 @@ async fn a_port_in_use_or_a_bad_address_is_a_start_up_error_naming_server_listen
     }
     drop(taken);
 }
+
+/// A review log being written by a thread that records `total` questions and
+/// counts the ones committed.
+fn record_in_background(
+    database: &Path,
+    total: usize,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::sync::atomic::Ordering;
+    let settings = ldnbot::review::ReviewSettings {
+        store_user_ids: false,
+        question_max_len: 500,
+        retention_days: 0,
+    };
+    let log = ldnbot::review::ReviewLog::open(database, settings).unwrap();
+    let committed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&committed);
+    let writer = std::thread::spawn(move || {
+        for n in 0..total {
+            let question = format!("backup question number {n}");
+            log.record(&ldnbot::review::NewEntry {
+                question: &question,
+                reason: ldnbot::review::Reason::NoMatch,
+                passage_id: None,
+                score: None,
+                gap: None,
+                source: ldnbot::review::Source::Slash,
+                guild_id: Some(GUILD_ID),
+                channel_id: Some(CHANNEL_ID),
+                user_id: Some(ASKER),
+            })
+            .unwrap();
+            counter.store(n + 1, Ordering::SeqCst);
+        }
+    });
+    (committed, writer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_questions_are_recorded_is_consistent_and_complete() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::Ordering;
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &fake, "", "");
+    let database = dir.path().join("review.sqlite3");
+    let (committed, writer) = record_in_background(&database, 200);
+    while committed.load(Ordering::SeqCst) < 20 {
+        std::thread::yield_now();
+    }
+
+    let out = dir.path().join("copy.sqlite3");
+    let before = committed.load(Ordering::SeqCst);
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldnbot"))
+        .arg("--config")
+        .arg(&config)
+        .arg("backup")
+        .arg(&out)
+        .output()
+        .await
+        .unwrap();
+    let during = committed.load(Ordering::SeqCst);
+    writer.join().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("committed before the backup: {before}, when it ended: {during}");
+
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let copy = rusqlite::Connection::open(&out).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (rows, first, last): (usize, i64, i64) = copy
+        .query_row(
+            "SELECT count(*), min(id), max(id) FROM review_items",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert!(rows >= before, "{rows} rows, {before} committed before");
+    assert!(rows <= 200);
+    // One snapshot: the first `rows` questions, none missing in between.
+    assert_eq!((first, last), (1, rows as i64));
+    let mut key = database.as_os_str().to_owned();
+    key.push(".key");
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        std::fs::read(dir.path().join("copy.sqlite3.key")).unwrap(),
+        "the key file goes with the copy"
+    );
+    let again = tokio::process::Command::new(env!("CARGO_BIN_EXE_ldnbot"))
+        .arg("--config")
+        .arg(&config)
+        .arg("backup")
+        .arg(&out)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "a backup never overwrites");
+}
+
+#[test]
+fn scheduled_backups_keep_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("review.sqlite3");
+    let (_, writer) = record_in_background(&database, 3);
+    writer.join().unwrap();
+    let log = ldnbot::review::ReviewLog::open(
+        &database,
+        ldnbot::review::ReviewSettings {
+            store_user_ids: false,
+            question_max_len: 500,
+            retention_days: 0,
+        },
+    )
+    .unwrap();
+    let backups = dir.path().join("backups");
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let backup = ldnbot::review::backup_scheduled(&log, &backups, 2).unwrap();
+        assert_eq!(backup.rows, 3);
+        made.push(backup.path);
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    let name = |path: &PathBuf| path.file_name().unwrap().to_str().unwrap().to_string();
+    assert_eq!(
+        left,
+        [
+            name(&made[1]),
+            format!("{}.key", name(&made[1])),
+            name(&made[2]),
+            format!("{}.key", name(&made[2])),
+        ]
+    );
+}
