@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use poise::serenity_prelude::{
-    ApplicationId, Channel, ChannelId, CurrentUser, GuildId, Http, HttpError, Member, PartialGuild, Permissions,
-    RoleId,
+    ApplicationId, Channel, ChannelId, CurrentUser, GuildId, Http, HttpError, Member, PartialGuild,
+    Permissions, RoleId,
 };
 
 use crate::bot::{application_commands, build_http, framework_options, Token};
@@ -125,7 +125,10 @@ async fn check_all(config: &Config, token: &Token, report: &mut Report) {
 async fn check_token(http: &Http, report: &mut Report) -> Option<CurrentUser> {
     match http.get_current_user().await {
         Ok(me) => {
-            report.ok("token", format!("valid, for the bot {} (id {})", me.name, me.id));
+            report.ok(
+                "token",
+                format!("valid, for the bot {} (id {})", me.name, me.id),
+            );
             Some(me)
         }
         Err(error) => {
@@ -237,7 +240,10 @@ async fn check_alert_channel(
     let Some((guild, member)) = members.iter().find(|(g, _)| g.id == channel.guild_id) else {
         return report.fail(
             &what,
-            format!("it is in guild {}, which is not in discord.guild_ids", channel.guild_id),
+            format!(
+                "it is in guild {}, which is not in discord.guild_ids",
+                channel.guild_id
+            ),
             "use a channel of a configured guild, or add its guild to discord.guild_ids",
         );
     };

@@ -163,7 +163,9 @@ pub fn run(cli: Cli) -> ExitCode {
             let engine = eval::engine_without(&config, without)?;
             eval::run(&engine, file, *json, *min_overall)
         }),
-        Command::Doctor => load_config(cli.config.as_deref()).and_then(|config| doctor::run(&config)),
+        Command::Doctor => {
+            load_config(cli.config.as_deref()).and_then(|config| doctor::run(&config))
+        }
         Command::Backup { out } => {
             load_config(cli.config.as_deref()).and_then(|config| backup::run(&config, out))
         }

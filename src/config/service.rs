@@ -32,7 +32,11 @@ impl ServerConfig {
         if !self.enabled && self.listen.is_none() {
             return None;
         }
-        self.listen.as_deref().unwrap_or(DEFAULT_LISTEN).parse().ok()
+        self.listen
+            .as_deref()
+            .unwrap_or(DEFAULT_LISTEN)
+            .parse()
+            .ok()
     }
 
     pub(super) fn validate(&self, path: &Path) -> Result<(), ConfigError> {

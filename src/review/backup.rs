@@ -169,7 +169,8 @@ pub fn backup_scheduled(log: &ReviewLog, dir: &Path, keep: usize) -> Result<Back
     }
     builder.create(dir).map_err(write_error)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
-    let backup = log.backup_to(&dir.join(format!("{SCHEDULED_PREFIX}{stamp}{SCHEDULED_SUFFIX}")))?;
+    let backup =
+        log.backup_to(&dir.join(format!("{SCHEDULED_PREFIX}{stamp}{SCHEDULED_SUFFIX}")))?;
     let mut kept: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(write_error)?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

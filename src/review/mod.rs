@@ -42,8 +42,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use error::ReviewError;
 pub use backup::{backup_scheduled, spawn_scheduled_backups, Backup, BackupError};
+pub use error::ReviewError;
 pub use export::CSV_COLUMNS;
 pub use forget::Forgotten;
 pub use model::{

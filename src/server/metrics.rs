@@ -139,11 +139,7 @@ impl Metrics {
             feedback.clone(),
         );
         let reloads = Family::<ResultLabels, Counter>::default();
-        registry.register(
-            "reloads",
-            "Knowledge reloads by result",
-            reloads.clone(),
-        );
+        registry.register("reloads", "Knowledge reloads by result", reloads.clone());
         let reload_duration = Histogram::new(exponential_buckets(0.01, 2.0, 12));
         registry.register_with_unit(
             "reload_duration",
@@ -233,12 +229,15 @@ impl Metrics {
             }
             Err(word) => word,
         };
-        self.reloads.get_or_create(&ResultLabels { result: word }).inc();
+        self.reloads
+            .get_or_create(&ResultLabels { result: word })
+            .inc();
     }
 
     /// The knowledge now answering: its passage count and version.
     pub fn knowledge(&self, passages: usize, version: &str) {
-        self.passages.set(i64::try_from(passages).unwrap_or(i64::MAX));
+        self.passages
+            .set(i64::try_from(passages).unwrap_or(i64::MAX));
         self.knowledge.clear();
         self.knowledge
             .get_or_create(&VersionLabels {
@@ -272,4 +271,3 @@ impl Metrics {
         Ok(text)
     }
 }
-

@@ -43,7 +43,10 @@ async fn doctor(dir: &Path, fake: &FakeDiscord, discord: &str, token: &str) -> D
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
     for printed in [&doctor.stdout, &doctor.stderr] {
-        assert!(!printed.contains(token), "the token was printed:\n{printed}");
+        assert!(
+            !printed.contains(token),
+            "the token was printed:\n{printed}"
+        );
     }
     doctor
 }
@@ -75,7 +78,11 @@ async fn doctor_passes_the_right_setup_and_names_each_wrong_one_with_a_fix() {
         &format!("ok    moderator role {MOD_ROLE_ID}"),
         &format!("ok    admin role {ADMIN_ROLE_ID}"),
     ] {
-        assert!(green.stdout.contains(check), "{check:?} in\n{}", green.stdout);
+        assert!(
+            green.stdout.contains(check),
+            "{check:?} in\n{}",
+            green.stdout
+        );
     }
 
     let stranger = 800_000_000_000_000_999u64;
@@ -103,12 +110,20 @@ async fn doctor_passes_the_right_setup_and_names_each_wrong_one_with_a_fix() {
     ];
     for (discord, token, what, says) in cases {
         let result = doctor(dir.path(), fake, &discord, token).await;
-        assert_eq!(result.code, Some(1), "{what}: {}{}", result.stdout, result.stderr);
+        assert_eq!(
+            result.code,
+            Some(1),
+            "{what}: {}{}",
+            result.stdout,
+            result.stderr
+        );
         let failures = result.failures();
         assert_eq!(failures.len(), 1, "{what}: {}", result.stdout);
         let line = failures[0];
         assert!(
-            line.starts_with(&format!("FAIL  {what}:")) && line.contains("fix:") && line.contains(says),
+            line.starts_with(&format!("FAIL  {what}:"))
+                && line.contains("fix:")
+                && line.contains(says),
             "{what}: {line}"
         );
     }

@@ -78,20 +78,34 @@ async fn forget_me_deletes_exactly_that_members_rows_and_their_bytes() {
         .await;
     assert!(confirm.is_ephemeral(), "{:?}", confirm.body);
     let ids = buttons(&confirm);
-    let yes = ids.iter().find(|id| id.contains(":yes:")).expect("a confirm button");
-    let no = ids.iter().find(|id| id.contains(":no:")).expect("a cancel button");
+    let yes = ids
+        .iter()
+        .find(|id| id.contains(":yes:"))
+        .expect("a confirm button");
+    let no = ids
+        .iter()
+        .find(|id| id.contains(":no:"))
+        .expect("a cancel button");
 
     // Nothing happens before the confirmation, on cancel, or on someone else's click.
     assert_eq!(keyed(&bot, FORGETFUL).len(), 2);
     let cancelled = click(&bot, 6011, no, FORGETFUL).await;
     assert!(cancelled.all_text().contains("Nothing was deleted"));
     let stranger = click(&bot, 6012, yes, STAYING).await;
-    assert!(stranger.all_text().contains("someone else"), "{}", stranger.all_text());
+    assert!(
+        stranger.all_text().contains("someone else"),
+        "{}",
+        stranger.all_text()
+    );
     assert_eq!(keyed(&bot, FORGETFUL).len(), 2);
     assert_eq!(keyed(&bot, STAYING).len(), 1);
 
     let done = click(&bot, 6013, yes, FORGETFUL).await;
-    assert_eq!(done.body["type"], 7, "the confirmation is replaced: {:?}", done.body);
+    assert_eq!(
+        done.body["type"], 7,
+        "the confirmation is replaced: {:?}",
+        done.body
+    );
     assert!(
         done.all_text().contains("Deleted 2 questions"),
         "{}",
@@ -104,7 +118,10 @@ async fn forget_me_deletes_exactly_that_members_rows_and_their_bytes() {
     for gone in ["quokkaflute", "zebrawaltz"] {
         assert!(!contains(&bytes, gone), "{gone:?} is still in the file");
     }
-    assert!(contains(&bytes, "marmotbassoon"), "the search finds what stays");
+    assert!(
+        contains(&bytes, "marmotbassoon"),
+        "the search finds what stays"
+    );
 
     // A moderator acting on a request, from the command line, while the bot runs.
     let folder = database.parent().unwrap();
@@ -117,7 +134,11 @@ async fn forget_me_deletes_exactly_that_members_rows_and_their_bytes() {
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("deleted 1 question"), "{stdout}");
     assert!(keyed(&bot, STAYING).is_empty());
     assert!(!contains(&file_bytes(&database), "marmotbassoon"));
@@ -132,7 +153,12 @@ async fn privacy_says_what_is_kept_for_how_long_and_how_to_delete_it() {
         .await;
     assert!(reply.is_ephemeral());
     let text = reply.all_text();
-    for says in ["90 days", "moderators", "/forget-me", "instead of your Discord user id"] {
+    for says in [
+        "90 days",
+        "moderators",
+        "/forget-me",
+        "instead of your Discord user id",
+    ] {
         assert!(text.contains(says), "{says:?} in {text}");
     }
     bot.stop().await;

@@ -86,7 +86,12 @@ impl Served {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.logs.recv_timeout(left) {
-                Ok(line) if line["fields"]["message"].as_str().unwrap_or("").contains(text) => {
+                Ok(line)
+                    if line["fields"]["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains(text) =>
+                {
                     return line
                 }
                 Ok(_) => {}
@@ -163,7 +168,10 @@ async fn wait_for_readyz(client: &reqwest::Client, base: &str, want: u16) -> Val
 
 /// The scrape parsed as Prometheus text: every line a comment or a sample.
 fn parse_metrics(text: &str) -> prometheus_parse::Scrape {
-    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         assert!(
             matches!(
                 prometheus_parse::LineInfo::parse(line),
@@ -280,7 +288,10 @@ async fn readyz_follows_the_gateway_and_metrics_count_answers_and_reloads() {
     fake.release_gateway();
     wait_for_readyz(&client, &base, 200).await;
     let (_, metrics) = scrape(&client, &base).await;
-    assert_eq!(sample(&metrics, "ldnbot_gateway_reconnects_total", &[]), 1.0);
+    assert_eq!(
+        sample(&metrics, "ldnbot_gateway_reconnects_total", &[]),
+        1.0
+    );
 
     bot.signal("TERM");
     assert!(bot.wait_for_exit().await.success());
@@ -317,9 +328,10 @@ async fn the_bot_tells_systemd_ready_reloading_watchdog_and_stopping() {
 
     next_with("READY=1");
     assert!(
-        fake.requests()
-            .iter()
-            .any(|r| r.is("PUT", &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands"))),
+        fake.requests().iter().any(|r| r.is(
+            "PUT",
+            &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+        )),
         "READY=1 came before the commands were registered"
     );
     bot.signal("HUP");
@@ -338,9 +350,7 @@ async fn the_bot_tells_systemd_ready_reloading_watchdog_and_stopping() {
     let states: Vec<&str> = seen
         .iter()
         .flat_map(|message| message.lines())
-        .filter(|line| {
-            ["READY=1", "RELOADING=1", "STOPPING=1"].contains(line)
-        })
+        .filter(|line| ["READY=1", "RELOADING=1", "STOPPING=1"].contains(line))
         .collect();
     assert_eq!(
         states,
