@@ -22,6 +22,7 @@
 //! - [`reload`]: the live engine and what reloads it (`/reload`, SIGHUP, watching the files).
 //! - [`teach`]: a review-log question linked to a passage or a known gap, into `learned.toml`.
 //! - [`bot`]: the Discord adapter (poise commands, serenity events).
+//! - [`server`]: health, readiness and metrics over HTTP; [`notify`]: the same to systemd.
 //! - [`cli`]: the command line the binary runs (`ldnbot unanswered …` in its own file).
 //!
 //! Everything from the knowledge files to the formatted reply is synchronous and
@@ -33,10 +34,12 @@ pub mod cli;
 pub mod config;
 pub mod eval;
 pub mod knowledge;
+pub mod notify;
 pub mod reload;
 pub mod reply;
 pub mod review;
 pub mod search;
+pub mod server;
 pub mod strings;
 pub mod teach;
 pub mod texts;

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::answer::{Answer, Engine, EngineError, Reason, Response};
 use crate::review::{self, NewEntry, ReviewError, ReviewLog, Source};
+use crate::server::{Outcome, Telemetry};
 use crate::strings::truncate_chars;
 use crate::texts::{Texts, NO_TEXT_TO_ANSWER, SOMETHING_WENT_WRONG};
 use crate::triage::{caution_line, Kind, Level};
@@ -298,6 +299,10 @@ pub(super) async fn ask(
     let started = Instant::now();
     // Refuse before anything else: a deferral would fix the reply's visibility.
     if let Err(wait) = data.cooldowns.try_ask(question.caller) {
+        let refused = Outcome::RefusedByCooldown;
+        data.telemetry
+            .metrics
+            .question(question.source, refused, started.elapsed());
         return target.send_text(&wait_message(wait)).await;
     }
     if question.source == Source::ContextMenu && question.text.trim().is_empty() {
@@ -323,6 +328,7 @@ pub(super) async fn ask(
     };
     let recording = start_recording(data, &asked, answer);
     let recorded = target.settle(recording, ephemeral).await?;
+    note_review_write(&data.telemetry, recorded);
     let texts = Texts::of(&engine);
     let helpline = data.safety.helpline(question.locale.as_deref());
     let rendered = if urgent {
@@ -336,8 +342,21 @@ pub(super) async fn ask(
     };
     target.send(&rendered, ephemeral).await?;
     log_question(question.source, &response, started);
+    let outcome = Outcome::of(&response);
+    data.telemetry
+        .metrics
+        .question(question.source, outcome, started.elapsed());
     if urgent {
         alert_moderators(target.http(), data, &asked, response.triage.kind, recorded);
     }
     Ok(())
+}
+
+/// Review-log writes, good or failed, for `/readyz` and the metrics.
+fn note_review_write(telemetry: &Telemetry, recorded: ReviewRecord) {
+    match recorded {
+        ReviewRecord::Saved(_) => telemetry.review_write(true),
+        ReviewRecord::Failed => telemetry.review_write(false),
+        ReviewRecord::NotNeeded => {}
+    }
 }

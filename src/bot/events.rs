@@ -12,7 +12,7 @@ use crate::review::Source;
 use super::ask::{self, Question, Recording, ReplyTarget};
 use super::discord::no_pings;
 use super::render::{Rendered, ReviewRecord};
-use super::{feedback, Data, Error};
+use super::{feedback, privacy, Data, Error};
 
 /// poise's `event_handler`.
 pub async fn handle(
@@ -35,7 +35,15 @@ pub async fn handle(
         }
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(click),
-        } => feedback::on_click(ctx, data, click).await?,
+        } if privacy::is_forget_click(click) => privacy::on_forget_click(ctx, data, click).await?,
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(click),
+        } => {
+            if let Some(button) = super::buttons::parse_custom_id(&click.data.custom_id) {
+                data.telemetry.metrics.feedback(button.verdict.as_str());
+            }
+            feedback::on_click(ctx, data, click).await?
+        }
         _ => {}
     }
     Ok(())

@@ -25,6 +25,7 @@ mod discord;
 mod events;
 mod feedback;
 mod moderation;
+mod privacy;
 mod render;
 mod teach;
 
@@ -38,6 +39,7 @@ use poise::serenity_prelude::{ClientBuilder, GatewayIntents, GuildId, Http, Http
 use crate::config::{Config, DiscordConfig, SafetyConfig};
 use crate::reload::LiveEngine;
 use crate::review::{now_unix, ReviewLog};
+use crate::server::Telemetry;
 
 pub use buttons::Verdict;
 pub use cooldown::Cooldowns;
@@ -83,6 +85,8 @@ pub struct Data {
     pub feedback: Arc<dyn Feedback>,
     /// Answers not yet counted in the review log, for /stats.
     pub answered: Arc<ask::AnsweredTally>,
+    /// Health, readiness and metrics.
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl Data {
@@ -99,6 +103,7 @@ impl Data {
             ),
             feedback: Arc::new(ReviewFeedback::new(review.clone())),
             answered: Arc::default(),
+            telemetry: live.telemetry(),
             live,
             discord,
             safety,
@@ -138,6 +143,7 @@ pub async fn serve(
     let http = build_http(&token, discord.api_proxy.as_deref());
     let data = Data::new(live, discord, config.safety, review.clone());
     let answered = Arc::clone(&data.answered);
+    let telemetry = Arc::clone(&data.telemetry);
     let framework = poise::Framework::builder()
         .options(framework_options())
         .setup(move |ctx, _ready, framework| {
@@ -151,8 +157,11 @@ pub async fn serve(
                     Ok(definitions) => {
                         let http = Arc::clone(&ctx.http);
                         let guilds = data.discord.guild_ids.clone();
+                        let telemetry = Arc::clone(&data.telemetry);
                         tokio::spawn(async move {
-                            register_commands(&http, &definitions, &guilds).await;
+                            if register_commands(&http, &definitions, &guilds).await {
+                                telemetry.commands_registered();
+                            }
                         });
                     }
                     Err(error) => tracing::error!(%error, "cannot build the command definitions"),
@@ -163,9 +172,11 @@ pub async fn serve(
         .build();
     let mut client = ClientBuilder::new_with_http(http, intents())
         .framework(framework)
+        .event_handler(crate::server::GatewayWatch(Arc::clone(&telemetry)))
         .await
         .context("cannot set up the Discord client")?;
     let shard_manager = client.shard_manager.clone();
+    telemetry.watch_shards(Arc::clone(&shard_manager));
     let retention = tokio::spawn(purge_daily(review.clone()));
     let counting = tokio::spawn(flush_answered_periodically(
         Arc::clone(&answered),
@@ -175,6 +186,7 @@ pub async fn serve(
 
     let outcome = tokio::select! {
         () = shutdown => {
+            telemetry.stopping();
             tracing::info!("shutting down: closing the Discord connection");
             if tokio::time::timeout(SHUTDOWN_GRACE, shard_manager.shutdown_all()).await.is_err() {
                 tracing::warn!("the shards did not stop in time");
@@ -218,7 +230,7 @@ async fn flush_answered_periodically(answered: Arc<ask::AnsweredTally>, review: 
 
 /// REST goes to `api_proxy` when set; the proxy then owns rate limits, and
 /// serenity's own limiter must be off because it ignores the proxy.
-fn build_http(token: &Token, api_proxy: Option<&str>) -> Http {
+pub(crate) fn build_http(token: &Token, api_proxy: Option<&str>) -> Http {
     let builder = HttpBuilder::new(token.expose()).default_allowed_mentions(discord::no_pings());
     match api_proxy {
         Some(proxy) => builder
@@ -240,6 +252,8 @@ pub fn framework_options() -> poise::FrameworkOptions<Data, Error> {
             moderation::unanswered(),
             moderation::stats(),
             admin::reload(),
+            privacy::forget_me(),
+            privacy::privacy(),
         ],
         on_error: |error| Box::pin(on_error(error)),
         event_handler: |framework, event| Box::pin(events::handle(framework, event)),
@@ -284,7 +298,12 @@ pub fn application_commands(
 /// Registers the commands in each configured guild (instant), or globally
 /// (can take a while to show) when none is configured. A failure is logged:
 /// the bot still answers mentions and DMs, and commands registered before work.
-async fn register_commands(http: &Http, definitions: &[serde_json::Value], guild_ids: &[u64]) {
+/// Returns whether every registration succeeded.
+async fn register_commands(
+    http: &Http,
+    definitions: &[serde_json::Value],
+    guild_ids: &[u64],
+) -> bool {
     // Snowflakes are never 0; `GuildId::new(0)` would panic.
     let guilds: Vec<GuildId> = guild_ids
         .iter()
@@ -293,14 +312,18 @@ async fn register_commands(http: &Http, definitions: &[serde_json::Value], guild
         .collect();
     if guilds.is_empty() {
         match http.create_global_commands(&definitions).await {
-            Ok(registered) => tracing::info!(
-                commands = registered.len(),
-                "registered the commands globally"
-            ),
+            Ok(registered) => {
+                tracing::info!(
+                    commands = registered.len(),
+                    "registered the commands globally"
+                );
+                return true;
+            }
             Err(error) => tracing::error!(%error, "cannot register the commands globally"),
         }
-        return;
+        return false;
     }
+    let mut all = true;
     for guild in guilds {
         match http.create_guild_commands(guild, &definitions).await {
             Ok(registered) => tracing::info!(
@@ -309,10 +332,12 @@ async fn register_commands(http: &Http, definitions: &[serde_json::Value], guild
                 "registered the commands"
             ),
             Err(error) => {
+                all = false;
                 tracing::error!(guild = guild.get(), %error, "cannot register the commands")
             }
         }
     }
+    all
 }
 
 /// The one error handler: logs the error and answers politely, so that no

@@ -22,6 +22,8 @@ use crate::reply::{self, JsonAnswer};
 use crate::review::{self, NewEntry, ReviewLog, Source};
 use crate::triage::score::{parse_cases, TriageScore};
 
+mod backup;
+mod doctor;
 mod unanswered;
 
 pub use unanswered::UnansweredCommand;
@@ -101,6 +103,16 @@ pub enum Command {
         #[arg(long, value_enum, value_delimiter = ',', value_name = "TECHNIQUE,...")]
         without: Vec<eval::Technique>,
     },
+    /// Check the Discord side with the configured token: the token, the
+    /// application, the guilds, the commands, the bot's permissions and the roles.
+    ///
+    /// Exit 0 when every check passes, 1 when any fails, 2 on a config error.
+    Doctor,
+    /// Copy the review log, and its key file beside it, while the bot runs.
+    Backup {
+        /// The backup file to write (never overwritten); the key goes to OUT.key.
+        out: PathBuf,
+    },
     /// Run the Discord bot. Needs DISCORD_TOKEN in the environment.
     ///
     /// SIGHUP reloads the knowledge base; SIGTERM or Ctrl-C stops the bot.
@@ -151,6 +163,12 @@ pub fn run(cli: Cli) -> ExitCode {
             let engine = eval::engine_without(&config, without)?;
             eval::run(&engine, file, *json, *min_overall)
         }),
+        Command::Doctor => {
+            load_config(cli.config.as_deref()).and_then(|config| doctor::run(&config))
+        }
+        Command::Backup { out } => {
+            load_config(cli.config.as_deref()).and_then(|config| backup::run(&config, out))
+        }
         Command::Serve => serve(&cli),
         Command::Unanswered(command) => {
             load_config(cli.config.as_deref()).and_then(|config| unanswered::run(&config, command))
@@ -428,6 +446,11 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
             spawn_watcher(Arc::clone(&live), std::time::Duration::from_secs(1))?;
         }
         let review = ReviewLog::open_configured(&config)?;
+        let telemetry = live.telemetry();
+        telemetry.watch_review_log(review.path());
+        crate::server::start(&config.server, Arc::clone(&telemetry)).await?;
+        crate::notify::spawn_watchdog(telemetry);
+        crate::review::spawn_scheduled_backups(&config.review, review.clone());
         tracing::info!(
             passages = live.current().passages().len(),
             version = live.current().version(),

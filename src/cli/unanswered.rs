@@ -53,6 +53,12 @@ pub enum UnansweredCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Delete every question a member asked, at their request (from the file's bytes too).
+    Forget {
+        /// The member's Discord user id.
+        #[arg(long, value_name = "ID")]
+        user: u64,
+    },
 }
 
 pub(super) fn run(config: &Config, command: &UnansweredCommand) -> anyhow::Result<ExitCode> {
@@ -115,6 +121,7 @@ pub(super) fn run(config: &Config, command: &UnansweredCommand) -> anyhow::Resul
             };
             eprintln!("exported {count} questions");
         }
+        UnansweredCommand::Forget { user } => forget(&review, *user)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -133,4 +140,16 @@ fn set_status(
         }
         None => anyhow::bail!("no question with id {id} in {}", review.path().display()),
     }
+}
+
+fn forget(review: &ReviewLog, user: u64) -> anyhow::Result<()> {
+    let forgotten = review.forget_user(user)?;
+    println!("deleted {} question(s) of user {user}", forgotten.deleted);
+    if !forgotten.scrubbed {
+        eprintln!(
+            "note: another process was reading {}; the deleted text leaves its -wal file at the next checkpoint",
+            review.path().display()
+        );
+    }
+    Ok(())
 }

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 mod safety;
+mod service;
 
 pub use safety::SafetyConfig;
+pub use service::ServerConfig;
 
 /// Where the config is looked for when neither `--config` nor `LDNBOT_CONFIG` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/ldnbot.toml";
@@ -60,6 +62,7 @@ pub struct Config {
     pub safety: SafetyConfig,
     pub discord: DiscordConfig,
     pub review: ReviewConfig,
+    pub server: ServerConfig,
     /// The file this was loaded from, if any; relative paths were resolved against its directory.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -129,6 +132,12 @@ pub struct ReviewConfig {
     pub store_user_ids: bool,
     /// Rows older than this are deleted at start-up and daily.
     pub retention_days: u32,
+    /// Where scheduled online backups go; unset: no scheduled backups.
+    pub backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup runs.
+    pub backup_every_hours: u32,
+    /// How many scheduled backups are kept; older ones are deleted.
+    pub backup_keep: usize,
 }
 
 impl Default for KnowledgeConfig {
@@ -176,6 +185,9 @@ impl Default for ReviewConfig {
             database: PathBuf::from("../data/ldnbot.sqlite3"),
             store_user_ids: false,
             retention_days: 180,
+            backup_dir: None,
+            backup_every_hours: 24,
+            backup_keep: 7,
         }
     }
 }
@@ -219,6 +231,7 @@ impl Config {
         let base = path.parent().unwrap_or_else(|| Path::new(""));
         config.knowledge.dir = base.join(&config.knowledge.dir);
         config.review.database = base.join(&config.review.database);
+        config.review.backup_dir = config.review.backup_dir.map(|dir| base.join(dir));
         config.source = Some(path.to_path_buf());
         config.validate(path, text)?;
         Ok(config)
@@ -273,6 +286,8 @@ impl Config {
         if self.discord.cooldown_questions == 0 {
             return Err(invalid("discord.cooldown_questions", "must be at least 1"));
         }
+        self.server.validate(path)?;
+        service::validate_backups(&self.review, path)?;
         if let Some(url) = &self.discord.api_proxy {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(invalid(

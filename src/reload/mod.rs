@@ -21,6 +21,7 @@ use arc_swap::ArcSwap;
 
 use crate::answer::{Engine, EngineError};
 use crate::config::{AnswerConfig, Config, SafetyConfig};
+use crate::server::Telemetry;
 
 mod watch;
 
@@ -41,6 +42,8 @@ pub struct LiveEngine {
     /// async and the blocking reload share it, and a second request is refused at
     /// once instead of queueing behind the first.
     reloading: AtomicBool,
+    /// Reloads are counted and announced to systemd here.
+    telemetry: Arc<Telemetry>,
 }
 
 /// What asked for a reload; it is named in the report and the log.
@@ -173,6 +176,7 @@ impl LiveEngine {
         safety: SafetyConfig,
     ) -> LiveEngine {
         LiveEngine {
+            telemetry: Arc::new(Telemetry::new(&engine)),
             engine: ArcSwap::from_pointee(engine),
             knowledge_dir,
             answer,
@@ -202,6 +206,11 @@ impl LiveEngine {
         &self.knowledge_dir
     }
 
+    /// What this bot reports to health checks, metrics and systemd.
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        Arc::clone(&self.telemetry)
+    }
+
     /// Whether a reload is running now.
     pub fn is_reloading(&self) -> bool {
         self.reloading.load(Ordering::Acquire)
@@ -216,6 +225,7 @@ impl LiveEngine {
         let result = match self.begin() {
             None => Err(ReloadError::Busy),
             Some(_guard) => {
+                self.telemetry.reload_started();
                 let started = Instant::now();
                 let dir = self.knowledge_dir.clone();
                 let answer = self.answer.clone();
@@ -230,6 +240,7 @@ impl LiveEngine {
             }
         };
         log_outcome(trigger, &result);
+        self.telemetry.reload_finished(&result);
         result
     }
 
@@ -239,6 +250,7 @@ impl LiveEngine {
         let result = match self.begin() {
             None => Err(ReloadError::Busy),
             Some(_guard) => {
+                self.telemetry.reload_started();
                 let started = Instant::now();
                 Engine::load(&self.knowledge_dir, &self.answer, &self.safety)
                     .map(|engine| self.swap(engine, trigger, started))
@@ -246,6 +258,7 @@ impl LiveEngine {
             }
         };
         log_outcome(trigger, &result);
+        self.telemetry.reload_finished(&result);
         result
     }
 

@@ -23,8 +23,10 @@
 //! All methods block on disk I/O: call them from `spawn_blocking` or a
 //! dedicated thread, not from async code directly.
 
+mod backup;
 mod error;
 mod export;
+mod forget;
 mod model;
 mod queries;
 mod render;
@@ -40,8 +42,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use backup::{backup_scheduled, spawn_scheduled_backups, Backup, BackupError};
 pub use error::ReviewError;
 pub use export::CSV_COLUMNS;
+pub use forget::Forgotten;
 pub use model::{
     gap_of, Counts, ExportFormat, GapCount, NewEntry, QuestionGroup, Reason, ReviewEntry,
     ReviewSettings, Source, Stats, Status, StatusFilter, TopQuestion, UnknownName,

@@ -115,7 +115,7 @@ fn temporary_path(key_path: &Path) -> PathBuf {
     key_path.with_file_name(name)
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

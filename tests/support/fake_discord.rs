@@ -41,6 +41,26 @@ const CLIENT_MESSAGE_FLAGS: u64 = (1 << 2) | (1 << 6) | (1 << 12) | (1 << 15);
 const FLAG_EPHEMERAL: u64 = 1 << 6;
 const FLAG_LOADING: u64 = 1 << 7;
 
+/// A token the fake refuses with 401, as Discord does a wrong or reset token.
+pub const REJECTED_TOKEN: &str = "rejected-token";
+
+/// A channel of the guild (`#announcements`) where `@everyone`, the bot
+/// included, may read but not send messages.
+pub const READ_ONLY_CHANNEL_ID: u64 = 800_000_000_000_000_011;
+
+fn read_only_channel_json() -> Value {
+    let mut channel = payloads::text_channel_json();
+    channel["id"] = json!(READ_ONLY_CHANNEL_ID.to_string());
+    channel["name"] = json!("announcements");
+    channel["permission_overwrites"] = json!([{
+        "id": GUILD_ID.to_string(),
+        "type": 0,
+        "allow": "0",
+        "deny": perms::SEND_MESSAGES.to_string(),
+    }]);
+    channel
+}
+
 /// How long `dispatch` waits for a connected session before giving up.
 const DISPATCH_WAIT: Duration = Duration::from_secs(15);
 
@@ -257,6 +277,8 @@ struct Inner {
     connections: AtomicUsize,
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
+    /// `false` while [`FakeDiscord::hold_gateway`] keeps IDENTIFY and RESUME unanswered.
+    gateway_open: watch::Sender<bool>,
 }
 
 struct ServerGuard {
@@ -303,6 +325,7 @@ impl FakeDiscord {
             connections: AtomicUsize::new(0),
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
+            gateway_open: watch::channel(true).0,
         });
         let app = Router::new()
             .route("/gateway", any(ws_route))
@@ -546,6 +569,17 @@ impl FakeDiscord {
         }
         drop(d);
         self.inner.notify();
+    }
+
+    /// IDENTIFY and RESUME get no answer (no READY, no RESUMED) until
+    /// [`FakeDiscord::release_gateway`]: the bot stays connecting.
+    pub fn hold_gateway(&self) {
+        self.inner.gateway_open.send_replace(false);
+    }
+
+    /// Lets held and new gateway connections proceed.
+    pub fn release_gateway(&self) {
+        self.inner.gateway_open.send_replace(true);
     }
 
     /// Number of IDENTIFYs received.
@@ -1404,6 +1438,9 @@ impl Inner {
             }
             ("POST", ["channels", _, "typing"]) => no_content(),
             ("PUT", ["channels", _, "messages", _, "reactions", ..]) => no_content(),
+            ("GET", ["channels", cid]) if parse_u64(cid) == Some(READ_ONLY_CHANNEL_ID) => {
+                ok(read_only_channel_json())
+            }
             ("GET", ["channels", cid]) => match parse_u64(cid) {
                 Some(CHANNEL_ID) => ok(payloads::text_channel_json()),
                 Some(c) if is_dm_channel(c) => {
@@ -1658,6 +1695,9 @@ async fn gateway_session(inner: Arc<Inner>, mut socket: WebSocket) {
                         }
                     },
                     Some(2) => {
+                        if inner.gateway_open.subscribe().wait_for(|open| *open).await.is_err() {
+                            break;
+                        }
                         let frames = inner.handle_identify(&payload);
                         let mut sent = true;
                         for f in frames {
@@ -1673,6 +1713,9 @@ async fn gateway_session(inner: Arc<Inner>, mut socket: WebSocket) {
                         inner.notify();
                     },
                     Some(6) => {
+                        if inner.gateway_open.subscribe().wait_for(|open| *open).await.is_err() {
+                            break;
+                        }
                         inner.resume_count.fetch_add(1, Ordering::SeqCst);
                         let frame = {
                             let mut d = inner.lock();
@@ -1784,7 +1827,15 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
-    let (status, response) = inner.handle(&method, &path, &query, &body, &file_parts);
+    let rejected = format!("Bot {REJECTED_TOKEN}");
+    let (status, response) = if headers
+        .iter()
+        .any(|(name, value)| name == "authorization" && *value == rejected)
+    {
+        discord_error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
+    } else {
+        inner.handle(&method, &path, &query, &body, &file_parts)
+    };
     let files = file_parts
         .iter()
         .map(|f| (f.filename.clone(), f.bytes.clone()))
