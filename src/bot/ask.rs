@@ -328,7 +328,8 @@ pub(super) async fn ask(
     let rendered = if urgent {
         render::urgent(&texts, helpline.as_ref())
     } else {
-        let rendered = render_answer(&texts, text, answer, recorded, question.source);
+        let key = data.review.tag_key();
+        let rendered = render_answer(&texts, text, answer, recorded, question.source, &key);
         match response.triage.level {
             Level::Caution => rendered.with_safety_line(caution_line(helpline.as_ref())),
             Level::Urgent | Level::None => rendered,

@@ -105,6 +105,47 @@ fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
+/// The characters Discord's markdown gives a meaning to: emphasis, code,
+/// strike and spoilers, quotes, headings and lists, masked links (`[text](url)`)
+/// and `<url>`, and the backslash that escapes them all.
+const MARKDOWN: &[char] = &[
+    '\\', '*', '_', '`', '~', '|', '>', '<', '#', '-', '+', '[', ']', '(', ')', '!', ':',
+];
+
+/// Member text as Discord shows it literally: every markdown character gets a
+/// backslash, so `[https://discord.com/nitro](https://evil.example/phish)`
+/// shows both addresses as text instead of a link disguised as another.
+///
+/// Written here rather than with serenity's `MessageBuilder::push_safe`,
+/// which escapes only `*`, `` ` `` and `_`: it leaves masked links, spoilers,
+/// quotes and backslashes alone, and its rewriting of invite links cannot be
+/// undone. This escaping can ([`unescape_markdown`]), which the feedback
+/// buttons need to read the question back from the embed.
+pub fn escape_markdown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        if MARKDOWN.contains(&c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The text [`escape_markdown`] was given: a backslash keeps the character
+/// after it and goes.
+pub fn unescape_markdown(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => plain.extend(chars.next()),
+            other => plain.push(other),
+        }
+    }
+    plain
+}
+
 /// A plain-text reply (refusals, reports), kept within message limits.
 pub fn text_reply(text: &str, ephemeral: bool) -> poise::CreateReply {
     poise::CreateReply::default()
@@ -174,6 +215,17 @@ mod tests {
             footer: "F".into(),
         };
         assert_eq!(parts.clone().fit(), parts);
+    }
+
+    #[test]
+    fn masked_links_are_text_and_the_escaping_undoes() {
+        let question = "[https://discord.com/nitro](https://evil.example/phish) is LDN safe? \\*x\\*";
+        let escaped = escape_markdown(question);
+        assert_eq!(
+            &escaped[..60],
+            "\\[https\\://discord.com/nitro\\]\\(https\\://evil.example/phish\\)"
+        );
+        assert_eq!(unescape_markdown(&escaped), question);
     }
 
     #[test]

@@ -25,6 +25,7 @@
 
 mod error;
 mod export;
+mod identity;
 mod model;
 mod queries;
 mod render;
@@ -32,6 +33,7 @@ mod schema;
 mod secret;
 mod store;
 mod text;
+mod votes;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,8 @@ pub use model::{
 };
 pub use render::{render_groups_text, render_stats_text};
 pub use schema::LATEST_SCHEMA_VERSION;
+pub use secret::TagKey;
+pub use votes::{Vote, VoteOutcome};
 pub use text::{format_rfc3339, normalise_question, now_unix, single_line, Timestamp};
 
 use secret::UserKeySecret;
@@ -75,6 +79,8 @@ struct Shared {
     settings: ReviewSettings,
     secret: UserKeySecret,
     connection: Mutex<Connection>,
+    /// Which file `connection` has open, to notice the path naming another.
+    identity: Mutex<Option<identity::FileIdentity>>,
 }
 
 impl fmt::Debug for ReviewLog {

@@ -582,7 +582,7 @@ fn an_empty_file_is_migrated_to_the_latest_schema() {
     log.record(&entry("after migration", Reason::NoMatch))
         .expect("record");
     drop(log);
-    assert_eq!(LATEST_SCHEMA_VERSION, 2);
+    assert_eq!(LATEST_SCHEMA_VERSION, 3);
     assert_eq!(user_version(&path), LATEST_SCHEMA_VERSION);
     let connection = raw_connection(&path);
     let journal_mode: String = connection
