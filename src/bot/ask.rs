@@ -28,6 +28,7 @@ use crate::triage::{caution_line, Kind, Level};
 use super::cooldown::wait_message;
 use super::discord::{no_pings, suggestion_value};
 use super::render::{self, render_answer, Rendered, ReviewRecord};
+use super::retry;
 use super::{Data, Error};
 
 /// Where a question came from and who asked, as the review log needs it.
@@ -249,7 +250,7 @@ pub fn alert_moderators(
         let message = CreateMessage::new()
             .content(note)
             .allowed_mentions(no_pings());
-        if let Err(error) = ChannelId::new(channel).send_message(&http, message).await {
+        if let Err(error) = retry::send_message(&http, ChannelId::new(channel), message).await {
             tracing::warn!(%error, "could not post the urgent-question alert");
         }
     });

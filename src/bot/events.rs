@@ -12,7 +12,7 @@ use crate::review::Source;
 use super::ask::{self, Question, Recording, ReplyTarget};
 use super::discord::no_pings;
 use super::render::{Rendered, ReviewRecord};
-use super::{feedback, Data, Error};
+use super::{feedback, retry, Data, Error};
 
 /// poise's `event_handler`.
 pub async fn handle(
@@ -108,10 +108,7 @@ impl ReplyTarget for InChannel<'_> {
             .reference_message(reply_reference(self.message))
             .allowed_mentions(no_pings())
             .content(text);
-        self.message
-            .channel_id
-            .send_message(&self.ctx.http, reply)
-            .await?;
+        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
         Ok(())
     }
 
@@ -123,10 +120,7 @@ impl ReplyTarget for InChannel<'_> {
         let reply = reply
             .message()
             .reference_message(reply_reference(self.message));
-        self.message
-            .channel_id
-            .send_message(&self.ctx.http, reply)
-            .await?;
+        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
         Ok(())
     }
 
