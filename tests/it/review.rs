@@ -1126,7 +1126,8 @@ fn a_version_1_database_gains_the_gap_column() {
     let connection = raw_connection(&path);
     connection
         .execute_batch(
-            "DROP INDEX review_items_by_gap; ALTER TABLE review_items DROP COLUMN gap_id; \
+            "DROP TABLE feedback_votes; \
+             DROP INDEX review_items_by_gap; ALTER TABLE review_items DROP COLUMN gap_id; \
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");
