@@ -27,6 +27,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, watch};
 
+use super::faults::Faults;
 use super::payloads::{self, perms, Member, User};
 use super::payloads::{APP_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, OWNER_USER_ID};
 
@@ -257,6 +258,7 @@ struct Inner {
     connections: AtomicUsize,
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
+    faults: Faults,
 }
 
 struct ServerGuard {
@@ -303,6 +305,7 @@ impl FakeDiscord {
             connections: AtomicUsize::new(0),
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
+            faults: Faults::default(),
         });
         let app = Router::new()
             .route("/gateway", any(ws_route))
@@ -316,6 +319,11 @@ impl FakeDiscord {
             inner,
             _guard: Arc::new(ServerGuard { task, shutdown }),
         }
+    }
+
+    /// Faults to answer REST requests with instead of handling them.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
     }
 
     /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy`.
@@ -1784,7 +1792,14 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
-    let (status, response) = inner.handle(&method, &path, &query, &body, &file_parts);
+    let fault = inner.faults.take(&method, &path);
+    let (status, response) = match &fault {
+        Some(fault) => (
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            fault.body.clone(),
+        ),
+        None => inner.handle(&method, &path, &query, &body, &file_parts),
+    };
     let files = file_parts
         .iter()
         .map(|f| (f.filename.clone(), f.bytes.clone()))
@@ -1805,9 +1820,13 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     if status == StatusCode::NO_CONTENT {
         return StatusCode::NO_CONTENT.into_response();
     }
-    Response::builder()
+    let mut builder = Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in fault.iter().flat_map(|f| &f.headers) {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
         .body(Body::from(response.to_string()))
         .expect("response")
 }
