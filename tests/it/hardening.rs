@@ -444,13 +444,11 @@ fn a_swapped_review_database_gets_no_promise_and_the_cli_refuses_it() {
         let reply = bot.ask(14_703, after, Member::plain(42)).await;
         assert!(reply.all_text().contains(MODERATORS_WILL_SEE), "{}", reply.all_text());
         promised.push(after.to_string());
-        bot.stop().await;
         for question in &promised {
             assert_eq!(raw_rows_with(&db, question), 1, "{question}");
         }
         assert_eq!(raw_rows_with(&db, during), 0);
-        // A clean shutdown leaves the rows in the database file itself.
-        assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+        bot.stop().await;
     });
 }
 
@@ -468,7 +466,7 @@ fn the_cli_refuses_a_non_database_file_before_touching_its_neighbours() {
         format!("[review]\ndatabase = {:?}\n", db.file_name().expect("name")),
     )
     .expect("config");
-    for args in [["unanswered", "list"], ["unanswered", "stats"]] {
+    for args in [["unanswered", "list"], ["unanswered", "export"]] {
         let output = Command::new(env!("CARGO_BIN_EXE_ldnbot"))
             .arg("--config")
             .arg(&config)
@@ -483,4 +481,119 @@ fn the_cli_refuses_a_non_database_file_before_touching_its_neighbours() {
     assert_eq!(std::fs::read(&wal).expect("wal"), b"someone's wal");
     assert_eq!(std::fs::read(&shm).expect("shm"), b"someone's shm");
     assert_eq!(std::fs::read(&db).expect("db"), b"garbage, not SQLite");
+}
+
+#[test]
+fn a_checkpoint_leaves_every_row_in_the_database_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("review.sqlite3");
+    let log = ReviewLog::open(&db, ldnbot::review::ReviewSettings::default()).expect("open");
+    log.record(&ldnbot::review::NewEntry {
+        question: "kept",
+        reason: Reason::NoMatch,
+        passage_id: None,
+        score: None,
+        gap: None,
+        source: ldnbot::review::Source::Cli,
+        guild_id: None,
+        channel_id: None,
+        user_id: None,
+    })
+    .expect("record");
+    assert!(std::fs::metadata(side_file(&db, "-wal")).expect("wal").len() > 0);
+    log.checkpoint().expect("checkpoint");
+    assert_eq!(std::fs::metadata(side_file(&db, "-wal")).expect("wal").len(), 0);
+    assert_eq!(raw_rows_with(&db, "kept"), 1);
+}
+
+/// The first `error:` line of a run that failed with exit code 2.
+fn cli_error(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ldnbot"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_remove("LDNBOT_CONFIG")
+        .env_remove("DISCORD_TOKEN")
+        .env("RUST_LOG", "off");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run ldnbot");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    stderr
+}
+
+/// No part of the message between ": " separators comes twice.
+#[track_caller]
+fn assert_said_once(stderr: &str) {
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    let parts: Vec<&str> = line.split(": ").map(str::trim).collect();
+    for (n, part) in parts.iter().enumerate() {
+        assert!(
+            part.len() < 4 || !parts[n + 1..].contains(part),
+            "{part:?} is said twice in {line}"
+        );
+    }
+}
+
+#[test]
+fn no_cli_error_repeats_its_cause_and_a_missing_default_config_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let here = dir.path();
+    let knowledge = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let write = |name: &str, text: String| {
+        let path = here.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let garbage_db = write("garbage.sqlite3", "not a database".to_string());
+    let bad_toml = write("bad.toml", "[answer\nthreshold = 2\n".to_string());
+    let bad_value = write("value.toml", "[answer]\nthreshold = 2.0\n".to_string());
+    let no_knowledge = write(
+        "no-knowledge.toml",
+        "[knowledge]\ndir = \"nowhere\"\n".to_string(),
+    );
+    let garbage_review = write(
+        "garbage-review.toml",
+        format!("[knowledge]\ndir = {knowledge:?}\n[review]\ndatabase = {garbage_db:?}\n"),
+    );
+    let folder_review = write(
+        "folder-review.toml",
+        format!("[knowledge]\ndir = {knowledge:?}\n[review]\ndatabase = {:?}\n", here),
+    );
+    let good = write("good.toml", format!("[knowledge]\ndir = {knowledge:?}\n"));
+
+    // The default config is not there: the hint names it and the ways to point at one.
+    for args in [&["ask", "what is ldn"][..], &["check"], &["eval", "--triage", "x.jsonl"]] {
+        let stderr = cli_error(here, args, &[]);
+        assert_said_once(&stderr);
+        assert!(stderr.contains("config/ldnbot.toml"), "{stderr}");
+        assert!(stderr.contains("--config") && stderr.contains("LDNBOT_CONFIG"), "{stderr}");
+    }
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--config", "missing.toml", "ask", "hi"],
+        vec!["--config", &bad_toml, "check"],
+        vec!["--config", &bad_value, "check"],
+        vec!["--config", &no_knowledge, "ask", "hi"],
+        vec!["--config", &no_knowledge, "check"],
+        vec!["--config", &garbage_review, "unanswered", "list"],
+        vec!["--config", &garbage_review, "unanswered", "resolve", "1"],
+        vec!["--config", &garbage_review, "ask", "--record", "bread?"],
+        vec!["--config", &folder_review, "unanswered", "list"],
+        vec!["--config", &good, "eval", "missing.jsonl"],
+        vec!["--config", &good, "eval", "--triage", "missing.jsonl"],
+    ];
+    for args in &cases {
+        let stderr = cli_error(here, args, &[]);
+        assert_said_once(&stderr);
+        assert!(!stderr.contains("note: there is no config"), "{args:?}: {stderr}");
+    }
+    // LDNBOT_CONFIG names the config as --config does.
+    let stderr = cli_error(here, &["check"], &[("LDNBOT_CONFIG", "missing.toml")]);
+    assert_said_once(&stderr);
+    assert!(stderr.contains("missing.toml"), "{stderr}");
 }
