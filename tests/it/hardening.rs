@@ -597,3 +597,57 @@ fn no_cli_error_repeats_its_cause_and_a_missing_default_config_is_named() {
     assert_said_once(&stderr);
     assert!(stderr.contains("missing.toml"), "{stderr}");
 }
+
+#[test]
+fn csv_cells_that_hide_a_formula_behind_blank_characters_are_guarded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = ReviewLog::open(
+        &dir.path().join("review.sqlite3"),
+        ldnbot::review::ReviewSettings::default(),
+    )
+    .expect("open");
+    let questions = [
+        "  =1+1",
+        "\t+SUM(A1)",
+        "\n-2+3",
+        " @cmd",
+        "\u{200B}=HYPERLINK(\"https://evil.example\")",
+        "\u{FEFF}\u{00A0}=1",
+    ];
+    for question in questions {
+        log.record(&ldnbot::review::NewEntry {
+            question,
+            reason: Reason::NoMatch,
+            passage_id: None,
+            score: None,
+            gap: None,
+            source: ldnbot::review::Source::Cli,
+            guild_id: None,
+            channel_id: None,
+            user_id: None,
+        })
+        .expect("record");
+    }
+    let mut csv = Vec::new();
+    log.export(
+        ldnbot::review::StatusFilter::All,
+        ldnbot::review::ExportFormat::Csv,
+        &mut csv,
+    )
+    .expect("export");
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let column = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .position(|h| h == "question")
+        .expect("question column");
+    let cells: Vec<String> = reader
+        .records()
+        .map(|record| record.expect("record")[column].to_string())
+        .collect();
+    assert_eq!(cells.len(), questions.len());
+    for cell in cells {
+        assert!(cell.starts_with('\''), "unguarded: {cell:?}");
+    }
+}
