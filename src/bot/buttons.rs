@@ -92,7 +92,9 @@ pub struct FeedbackButton {
 /// that do not exist or text of their choosing.
 pub fn custom_id(key: &TagKey, verdict: Verdict, source: Source, passage_id: &str) -> String {
     let head_len = CUSTOM_ID_PREFIX.len() + "v:s:".len() + TAG_HEX + 1;
-    let passage = if head_len + passage_id.len() <= CUSTOM_ID_MAX && !passage_id.starts_with('#') {
+    let fits = head_len + passage_id.len() <= CUSTOM_ID_MAX;
+    // An empty id could not be told from a missing one; `#` starts a hash.
+    let passage = if fits && !passage_id.is_empty() && !passage_id.starts_with('#') {
         passage_id.to_string()
     } else {
         format!("#{:016x}", passage_hash(passage_id))
@@ -124,7 +126,10 @@ pub fn parse_custom_id(key: &TagKey, custom_id: &str) -> Option<FeedbackButton> 
     let mut parts = rest.splitn(4, ':');
     let verdict_code = parts.next()?;
     let source_code = parts.next()?;
-    let tag = parts.next().filter(|tag| tag.len() == TAG_HEX)?;
+    // Exactly as written: lowercase hex, no sign.
+    let tag = parts.next().filter(|tag| {
+        tag.len() == TAG_HEX && tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })?;
     let tag = u64::from_str_radix(tag, 16).ok()?;
     let passage = parts.next().filter(|p| !p.is_empty())?;
     let verdict = Verdict::from_code(verdict_code)?;
