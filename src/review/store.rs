@@ -169,7 +169,7 @@ impl ReviewLog {
             return Ok(());
         }
         let path = self.path();
-        let connection = self.connection();
+        let connection = self.writable_connection()?;
         add_to_counter(&connection, reason, now_unix(), n).at(path)
     }
 
