@@ -219,7 +219,11 @@ mod tests {
         let parsed = parse_custom_id(&key(), &custom);
         assert!(matches!(
             parsed,
-            Some(FeedbackButton { verdict: Verdict::NotHelpful, source: Source::Mention, .. })
+            Some(FeedbackButton {
+                verdict: Verdict::NotHelpful,
+                source: Source::Mention,
+                ..
+            })
         ));
     }
 

@@ -219,7 +219,8 @@ mod tests {
 
     #[test]
     fn masked_links_are_text_and_the_escaping_undoes() {
-        let question = "[https://discord.com/nitro](https://evil.example/phish) is LDN safe? \\*x\\*";
+        let question =
+            "[https://discord.com/nitro](https://evil.example/phish) is LDN safe? \\*x\\*";
         let escaped = escape_markdown(question);
         assert_eq!(
             &escaped[..60],

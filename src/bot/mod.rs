@@ -41,8 +41,8 @@ use crate::reload::LiveEngine;
 use crate::review::{now_unix, ReviewLog};
 
 pub use buttons::{custom_id, parse_custom_id, FeedbackButton, PassageRef, Verdict};
-pub use discord::{escape_markdown, unescape_markdown};
 pub use cooldown::Cooldowns;
+pub use discord::{escape_markdown, unescape_markdown};
 pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback};
 pub use retry::undelivered_replies;
 

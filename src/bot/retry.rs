@@ -179,9 +179,7 @@ pub(super) async fn send_message(
     channel: ChannelId,
     message: CreateMessage,
 ) -> Result<Option<Message>, Error> {
-    let message = message
-        .nonce(Nonce::String(nonce()))
-        .enforce_nonce(true);
+    let message = message.nonce(Nonce::String(nonce())).enforce_nonce(true);
     deliver("/channels/{id}/messages", Window::Bounded, || {
         channel.send_message(http, message.clone())
     })
@@ -212,7 +210,10 @@ mod tests {
         assert_eq!(pause(server, 1), FIRST_PAUSE);
         assert_eq!(pause(server, 2), FIRST_PAUSE * 2);
         assert_eq!(pause(server, 40), MAX_PAUSE);
-        assert_eq!(pause(StatusCode::TOO_MANY_REQUESTS, 1), FIRST_RATE_LIMIT_PAUSE);
+        assert_eq!(
+            pause(StatusCode::TOO_MANY_REQUESTS, 1),
+            FIRST_RATE_LIMIT_PAUSE
+        );
     }
 
     #[test]

@@ -98,7 +98,8 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// Neither do characters that show nothing: control characters, zero-width
 /// spaces and joiners, the word joiner, a byte order mark, a soft hyphen.
 pub(crate) fn guard_formula(value: &str, kind: Cell) -> Cow<'_, str> {
-    let shown = value.trim_start_matches(|c: char| c.is_whitespace() || c.is_control() || invisible(c));
+    let shown =
+        value.trim_start_matches(|c: char| c.is_whitespace() || c.is_control() || invisible(c));
     let formula = value.starts_with(FORMULA_STARTS) || shown.starts_with(['=', '+', '-', '@']);
     if kind == Cell::Typed && formula {
         Cow::Owned(format!("'{value}"))

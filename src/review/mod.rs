@@ -51,8 +51,8 @@ pub use model::{
 pub use render::{render_groups_text, render_stats_text};
 pub use schema::LATEST_SCHEMA_VERSION;
 pub use secret::TagKey;
-pub use votes::{Vote, VoteOutcome};
 pub use text::{format_rfc3339, normalise_question, now_unix, single_line, Timestamp};
+pub use votes::{Vote, VoteOutcome};
 
 use secret::UserKeySecret;
 

@@ -392,7 +392,11 @@ fn check_writable(path: &Path) -> Result<(), ReviewError> {
 }
 
 /// Adds one to the counter for `reason` in the hour holding `at`.
-pub(super) fn bump_counter(connection: &Connection, reason: Reason, at: i64) -> rusqlite::Result<()> {
+pub(super) fn bump_counter(
+    connection: &Connection,
+    reason: Reason,
+    at: i64,
+) -> rusqlite::Result<()> {
     add_to_counter(connection, reason, at, 1)
 }
 

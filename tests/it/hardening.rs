@@ -131,7 +131,11 @@ async fn answer_survives(fault: Fault, id: u64) {
         )
         .await;
     let reply = wait_delivered(&bot, id).await;
-    assert!(reply.all_text().contains("insomnia"), "{}", reply.all_text());
+    assert!(
+        reply.all_text().contains("insomnia"),
+        "{}",
+        reply.all_text()
+    );
     assert_eq!(bot.fake.faults().pending(), 0, "the fault was hit");
     // Everything the bot did for this interaction is settled once the
     // answer is; a second send would already be recorded.
@@ -182,7 +186,9 @@ fn one_429_without_a_code_still_answers_once_and_is_no_json_error() {
 async fn a_failed_mention_reply_is_retried_and_delivered_once() {
     let bot = start(|_| {}).await;
     let route = format!("/channels/{CHANNEL_ID}/messages");
-    bot.fake.faults().add(Fault::server_error("POST", &route, 2));
+    bot.fake
+        .faults()
+        .add(Fault::server_error("POST", &route, 2));
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
@@ -207,7 +213,11 @@ async fn a_failed_mention_reply_is_retried_and_delivered_once() {
         .expect("the reply got through");
     assert!(delivered.all_text().contains("insomnia"));
     // The same message each time, with a nonce Discord enforces.
-    assert!(delivered.body["enforce_nonce"] == json!(true), "{:#}", delivered.body);
+    assert!(
+        delivered.body["enforce_nonce"] == json!(true),
+        "{:#}",
+        delivered.body
+    );
     let fake = bot.fake.clone();
     bot.stop().await;
     let attempts = replies(&fake);
@@ -236,7 +246,11 @@ fn a_fault_that_outlasts_the_window_is_one_warning_and_counted() {
                 ),
             )
             .await;
-        assert!(logs.wait_for("the reply was not delivered").await, "{}", logs.text());
+        assert!(
+            logs.wait_for("the reply was not delivered").await,
+            "{}",
+            logs.text()
+        );
         bot.fake.faults().clear();
         let fake = bot.fake.clone();
         bot.stop().await;
@@ -258,7 +272,13 @@ fn tagged(log: &ReviewLog, verdict: char, passage: &str) -> String {
     format!("fb:{verdict}:s:{tag:016x}:{passage}")
 }
 
-async fn click(bot: &Running, id: u64, custom_id: &str, member: Member, message: &Value) -> Recorded {
+async fn click(
+    bot: &Running,
+    id: u64,
+    custom_id: &str,
+    member: Member,
+    message: &Value,
+) -> Recorded {
     bot.fake
         .dispatch(
             "INTERACTION_CREATE",
@@ -288,7 +308,14 @@ async fn forged_feedback_writes_nothing_and_gets_the_stale_reply() {
         "fb:u:s:../../../etc/passwd".to_string(),
     ];
     for (n, custom_id) in forged.iter().enumerate() {
-        let reply = click(&bot, 14_310 + n as u64, custom_id, Member::plain(43), &message).await;
+        let reply = click(
+            &bot,
+            14_310 + n as u64,
+            custom_id,
+            Member::plain(43),
+            &message,
+        )
+        .await;
         let text = reply.content().unwrap_or_default().to_lowercase();
         assert!(text.contains(STALE), "{custom_id:?}: {text}");
         assert!(reply.is_ephemeral());
@@ -362,7 +389,10 @@ async fn a_masked_link_in_a_question_comes_back_as_text() {
     let shown = &shown[0];
     assert!(!shown.contains("]("), "a masked link survived: {shown}");
     assert!(shown.contains(r"\[") && shown.contains(r"\]\("), "{shown}");
-    assert!(shown.contains("evil.example/phish"), "the address shows as text: {shown}");
+    assert!(
+        shown.contains("evil.example/phish"),
+        "the address shows as text: {shown}"
+    );
     // A click reads the question back as the member typed it.
     let message = bot.fake.original_response(14_601).expect("the answer");
     let ids = custom_ids(reply.message_body());
@@ -398,7 +428,9 @@ fn a_swapped_review_database_gets_no_promise_and_the_cli_refuses_it() {
         let db = bot.config.review.database.clone();
         let mut promised = Vec::new();
 
-        let reply = bot.ask(14_701, "How do I bake sourdough bread?", Member::plain(42)).await;
+        let reply = bot
+            .ask(14_701, "How do I bake sourdough bread?", Member::plain(42))
+            .await;
         assert!(reply.all_text().contains(MODERATORS_WILL_SEE));
         promised.push(OFF_TOPIC.to_string());
 
@@ -411,9 +443,17 @@ fn a_swapped_review_database_gets_no_promise_and_the_cli_refuses_it() {
 
         let during = "How do I grow tomatoes on a balcony?";
         let reply = bot.ask(14_702, during, Member::plain(42)).await;
-        assert!(!reply.all_text().contains(MODERATORS_WILL_SEE), "{}", reply.all_text());
+        assert!(
+            !reply.all_text().contains(MODERATORS_WILL_SEE),
+            "{}",
+            reply.all_text()
+        );
         let errors = logs.lines_with("no longer names the file");
-        assert!(!errors.is_empty() && errors[0].contains("ERROR"), "{}", logs.text());
+        assert!(
+            !errors.is_empty() && errors[0].contains("ERROR"),
+            "{}",
+            logs.text()
+        );
 
         // The command line refuses the garbage and leaves -wal and -shm alone.
         let (wal, shm) = (side_file(&db, "-wal"), side_file(&db, "-shm"));
@@ -442,7 +482,11 @@ fn a_swapped_review_database_gets_no_promise_and_the_cli_refuses_it() {
         std::fs::rename(&saved, &db).expect("move back");
         let after = "Can I knit a scarf in one evening?";
         let reply = bot.ask(14_703, after, Member::plain(42)).await;
-        assert!(reply.all_text().contains(MODERATORS_WILL_SEE), "{}", reply.all_text());
+        assert!(
+            reply.all_text().contains(MODERATORS_WILL_SEE),
+            "{}",
+            reply.all_text()
+        );
         promised.push(after.to_string());
         for question in &promised {
             assert_eq!(raw_rows_with(&db, question), 1, "{question}");
@@ -500,9 +544,19 @@ fn a_checkpoint_leaves_every_row_in_the_database_file() {
         user_id: None,
     })
     .expect("record");
-    assert!(std::fs::metadata(side_file(&db, "-wal")).expect("wal").len() > 0);
+    assert!(
+        std::fs::metadata(side_file(&db, "-wal"))
+            .expect("wal")
+            .len()
+            > 0
+    );
     log.checkpoint().expect("checkpoint");
-    assert_eq!(std::fs::metadata(side_file(&db, "-wal")).expect("wal").len(), 0);
+    assert_eq!(
+        std::fs::metadata(side_file(&db, "-wal"))
+            .expect("wal")
+            .len(),
+        0
+    );
     assert_eq!(raw_rows_with(&db, "kept"), 1);
 }
 
@@ -563,16 +617,26 @@ fn no_cli_error_repeats_its_cause_and_a_missing_default_config_is_named() {
     );
     let folder_review = write(
         "folder-review.toml",
-        format!("[knowledge]\ndir = {knowledge:?}\n[review]\ndatabase = {:?}\n", here),
+        format!(
+            "[knowledge]\ndir = {knowledge:?}\n[review]\ndatabase = {:?}\n",
+            here
+        ),
     );
     let good = write("good.toml", format!("[knowledge]\ndir = {knowledge:?}\n"));
 
     // The default config is not there: the hint names it and the ways to point at one.
-    for args in [&["ask", "what is ldn"][..], &["check"], &["eval", "--triage", "x.jsonl"]] {
+    for args in [
+        &["ask", "what is ldn"][..],
+        &["check"],
+        &["eval", "--triage", "x.jsonl"],
+    ] {
         let stderr = cli_error(here, args, &[]);
         assert_said_once(&stderr);
         assert!(stderr.contains("config/ldnbot.toml"), "{stderr}");
-        assert!(stderr.contains("--config") && stderr.contains("LDNBOT_CONFIG"), "{stderr}");
+        assert!(
+            stderr.contains("--config") && stderr.contains("LDNBOT_CONFIG"),
+            "{stderr}"
+        );
     }
     let cases: Vec<Vec<&str>> = vec![
         vec!["--config", "missing.toml", "ask", "hi"],
@@ -590,7 +654,10 @@ fn no_cli_error_repeats_its_cause_and_a_missing_default_config_is_named() {
     for args in &cases {
         let stderr = cli_error(here, args, &[]);
         assert_said_once(&stderr);
-        assert!(!stderr.contains("note: there is no config"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("note: there is no config"),
+            "{args:?}: {stderr}"
+        );
     }
     // LDNBOT_CONFIG names the config as --config does.
     let stderr = cli_error(here, &["check"], &[("LDNBOT_CONFIG", "missing.toml")]);
