@@ -98,11 +98,7 @@ impl ReplyTarget for InCommand<'_> {
         match tokio::time::timeout(RESPOND_OR_DEFER_WITHIN, &mut handle).await {
             Ok(joined) => Ok(settled(joined)),
             Err(_slow) => {
-                if ephemeral {
-                    self.0.defer_ephemeral().await?;
-                } else {
-                    self.0.defer().await?;
-                }
+                retry::defer(self.0, self.1, ephemeral).await?;
                 Ok(settled(handle.await))
             }
         }

@@ -172,6 +172,28 @@ pub(super) async fn send_reply(
     Ok(())
 }
 
+/// Defers a command's interaction (with the visibility its reply will
+/// have), within the window from `received`.
+pub(super) async fn defer(
+    ctx: Context<'_>,
+    received: Instant,
+    ephemeral: bool,
+) -> Result<(), Error> {
+    deliver(
+        "/interactions/{id}/{token}/callback",
+        Window::interaction(received),
+        || async move {
+            if ephemeral {
+                ctx.defer_ephemeral().await
+            } else {
+                ctx.defer().await
+            }
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// A message in a channel (a reply to a mention or a DM, an alert), with a
 /// nonce Discord enforces so that a retry never posts it twice.
 pub(super) async fn send_message(
