@@ -29,6 +29,7 @@ use crate::triage::{caution_line, Kind, Level};
 use super::cooldown::wait_message;
 use super::discord::{no_pings, suggestion_value};
 use super::render::{self, render_answer, Rendered, ReviewRecord};
+use super::retry;
 use super::{Data, Error};
 
 /// Where a question came from and who asked, as the review log needs it.
@@ -250,7 +251,7 @@ pub fn alert_moderators(
         let message = CreateMessage::new()
             .content(note)
             .allowed_mentions(no_pings());
-        if let Err(error) = ChannelId::new(channel).send_message(&http, message).await {
+        if let Err(error) = retry::send_message(&http, ChannelId::new(channel), message).await {
             tracing::warn!(%error, "could not post the urgent-question alert");
         }
     });
@@ -334,7 +335,8 @@ pub(super) async fn ask(
     let rendered = if urgent {
         render::urgent(&texts, helpline.as_ref())
     } else {
-        let rendered = render_answer(&texts, text, answer, recorded, question.source);
+        let key = data.review.tag_key();
+        let rendered = render_answer(&texts, text, answer, recorded, question.source, &key);
         match response.triage.level {
             Level::Caution => rendered.with_safety_line(caution_line(helpline.as_ref())),
             Level::Urgent | Level::None => rendered,

@@ -8,11 +8,15 @@
 //! A leaf: rendering writes this format and the click handler reads it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use poise::serenity_prelude::Message;
 
 use crate::answer::Engine;
-use crate::review::Source;
+use crate::knowledge::Passage;
+use crate::review::{Source, TagKey};
+
+use super::discord::unescape_markdown;
 
 /// Every feedback custom id starts with this, so other components can coexist.
 pub const CUSTOM_ID_PREFIX: &str = "fb:";
@@ -71,7 +75,7 @@ pub enum PassageRef {
     Hash(u64),
 }
 
-/// What a feedback button's custom id says.
+/// What a feedback button's custom id says, once its tag checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackButton {
     pub verdict: Verdict,
@@ -79,27 +83,61 @@ pub struct FeedbackButton {
     pub passage: PassageRef,
 }
 
-/// `fb:<verdict>:<source>:<passage id>` or, when that would pass Discord's
-/// 100 characters, `fb:<verdict>:<source>:#<hash of the passage id>`.
-pub fn custom_id(verdict: Verdict, source: Source, passage_id: &str) -> String {
-    let head = format!(
-        "{CUSTOM_ID_PREFIX}{}:{}:",
-        verdict.code(),
-        source_code(source)
-    );
-    if head.len() + passage_id.len() <= CUSTOM_ID_MAX && !passage_id.starts_with('#') {
-        format!("{head}{passage_id}")
+/// `fb:<verdict>:<source>:<tag>:<passage id>` or, when that would pass
+/// Discord's 100 characters, `fb:<verdict>:<source>:<tag>:#<hash of the id>`.
+///
+/// The tag is 16 hex digits of an HMAC over everything after it and the
+/// verdict and source, keyed by the review log's secret: a custom id the bot
+/// did not make is refused, so a member cannot store rows naming passages
+/// that do not exist or text of their choosing.
+pub fn custom_id(key: &TagKey, verdict: Verdict, source: Source, passage_id: &str) -> String {
+    let head_len = CUSTOM_ID_PREFIX.len() + "v:s:".len() + TAG_HEX + 1;
+    let fits = head_len + passage_id.len() <= CUSTOM_ID_MAX;
+    // An empty id could not be told from a missing one; `#` starts a hash.
+    let passage = if fits && !passage_id.is_empty() && !passage_id.starts_with('#') {
+        passage_id.to_string()
     } else {
-        format!("{head}#{:016x}", passage_hash(passage_id))
-    }
+        format!("#{:016x}", passage_hash(passage_id))
+    };
+    let signed = signed_part(verdict.code(), source_code(source), &passage);
+    format!(
+        "{CUSTOM_ID_PREFIX}{}:{}:{:016x}:{passage}",
+        verdict.code(),
+        source_code(source),
+        key.tag(&signed)
+    )
 }
 
-pub fn parse_custom_id(custom_id: &str) -> Option<FeedbackButton> {
+/// Hex digits of a custom id's tag.
+const TAG_HEX: usize = 16;
+
+/// What the tag covers: the verdict, the source and the passage reference.
+fn signed_part(verdict: char, source: char, passage: &str) -> String {
+    format!("{verdict}:{source}:{passage}")
+}
+
+/// Reads a custom id the bot made; `None` for anything else: another format,
+/// a wrong tag, more than Discord's 100 characters.
+pub fn parse_custom_id(key: &TagKey, custom_id: &str) -> Option<FeedbackButton> {
+    if custom_id.len() > CUSTOM_ID_MAX {
+        return None;
+    }
     let rest = custom_id.strip_prefix(CUSTOM_ID_PREFIX)?;
-    let mut parts = rest.splitn(3, ':');
-    let verdict = Verdict::from_code(parts.next()?)?;
-    let source = source_from_code(parts.next()?)?;
+    let mut parts = rest.splitn(4, ':');
+    let verdict_code = parts.next()?;
+    let source_code = parts.next()?;
+    // Exactly as written: lowercase hex, no sign.
+    let tag = parts.next().filter(|tag| {
+        tag.len() == TAG_HEX && tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })?;
+    let tag = u64::from_str_radix(tag, 16).ok()?;
     let passage = parts.next().filter(|p| !p.is_empty())?;
+    let verdict = Verdict::from_code(verdict_code)?;
+    let source = source_from_code(source_code)?;
+    let signed = signed_part(verdict.code(), self::source_code(source), passage);
+    if !key.verify(&signed, tag) {
+        return None;
+    }
     let passage = match passage.strip_prefix('#') {
         Some(hex) => PassageRef::Hash(u64::from_str_radix(hex, 16).ok()?),
         None => PassageRef::Id(passage.to_string()),
@@ -111,17 +149,17 @@ pub fn parse_custom_id(custom_id: &str) -> Option<FeedbackButton> {
     })
 }
 
-/// The passage id a button refers to, looked up in the current knowledge
-/// when the button carries a hash; an unknown hash is kept as `#<hex>`.
-pub fn resolve_passage_id(engine: &Engine, passage: &PassageRef) -> String {
-    match passage {
-        PassageRef::Id(id) => id.clone(),
-        PassageRef::Hash(hash) => engine
-            .passages()
-            .iter()
-            .find(|p| passage_hash(&p.id) == *hash)
-            .map_or_else(|| format!("#{hash:016x}"), |p| p.id.clone()),
-    }
+/// The passage a button refers to, if the live knowledge base still has it:
+/// a reload may have renamed or removed it since the answer was shown.
+pub fn resolve_passage(engine: &Engine, passage: &PassageRef) -> Option<Arc<Passage>> {
+    engine
+        .passages()
+        .iter()
+        .find(|p| match passage {
+            PassageRef::Id(id) => &p.id == id,
+            PassageRef::Hash(hash) => passage_hash(&p.id) == *hash,
+        })
+        .cloned()
 }
 
 /// FNV-1a: stable across builds and platforms, unlike std's hasher.
@@ -154,50 +192,70 @@ fn source_from_code(code: &str) -> Option<Source> {
     })
 }
 
-/// The question shown in an answer's embed.
+/// The question shown in an answer's embed, as the member typed it (the
+/// embed shows it with its markdown escaped).
 pub fn question_from_message(message: &Message) -> Option<String> {
     message
         .embeds
         .iter()
         .flat_map(|embed| embed.fields.iter())
         .find(|field| field.name == QUESTION_FIELD)
-        .map(|field| field.value.clone())
+        .map(|field| unescape_markdown(&field.value))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn key() -> TagKey {
+        TagKey::from_bytes([7; 32])
+    }
+
     #[test]
     fn custom_ids_round_trip() {
         let id = "ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits";
-        let custom = custom_id(Verdict::NotHelpful, Source::Mention, id);
+        let custom = custom_id(&key(), Verdict::NotHelpful, Source::Mention, id);
         assert!(custom.len() <= CUSTOM_ID_MAX);
-        assert_eq!(
-            parse_custom_id(&custom),
+        let parsed = parse_custom_id(&key(), &custom);
+        assert!(matches!(
+            parsed,
             Some(FeedbackButton {
                 verdict: Verdict::NotHelpful,
                 source: Source::Mention,
-                passage: PassageRef::Id(id.to_string()),
+                ..
             })
-        );
+        ));
     }
 
     #[test]
     fn every_verdict_round_trips() {
         for verdict in [Verdict::Helpful, Verdict::NotHelpful, Verdict::OtherPassage] {
-            let custom = custom_id(verdict, Source::Dm, "a/b");
-            assert_eq!(parse_custom_id(&custom).map(|b| b.verdict), Some(verdict));
+            let custom = custom_id(&key(), verdict, Source::Dm, "a/b");
+            assert_eq!(
+                parse_custom_id(&key(), &custom).map(|b| (b.verdict, b.passage)),
+                Some((verdict, PassageRef::Id("a/b".to_string())))
+            );
         }
     }
 
     #[test]
     fn long_passage_ids_become_hashes() {
         let id = "a/".repeat(80);
-        let custom = custom_id(Verdict::Helpful, Source::Slash, &id);
+        let custom = custom_id(&key(), Verdict::Helpful, Source::Slash, &id);
         assert!(custom.len() <= CUSTOM_ID_MAX, "{custom}");
-        let parsed = parse_custom_id(&custom).map(|b| b.passage);
+        let parsed = parse_custom_id(&key(), &custom).map(|b| b.passage);
         assert_eq!(parsed, Some(PassageRef::Hash(passage_hash(&id))));
+    }
+
+    #[test]
+    fn a_changed_part_or_another_key_breaks_the_tag() {
+        let custom = custom_id(&key(), Verdict::Helpful, Source::Slash, "a/b");
+        let other_key = TagKey::from_bytes([8; 32]);
+        assert_eq!(parse_custom_id(&other_key, &custom), None);
+        let forged = custom.replace(":a/b", ":../../../etc/passwd");
+        assert_eq!(parse_custom_id(&key(), &forged), None);
+        let verdict_swapped = custom.replacen("fb:h:", "fb:u:", 1);
+        assert_eq!(parse_custom_id(&key(), &verdict_swapped), None);
     }
 
     #[test]
@@ -209,9 +267,10 @@ mod tests {
             "fb:h:q:id",
             "fb:h:s:",
             "fb:h:s:#zz",
+            "fb:u:s:0000000000000000:a/b",
             "other",
         ] {
-            assert_eq!(parse_custom_id(junk), None, "{junk}");
+            assert_eq!(parse_custom_id(&key(), junk), None, "{junk}");
         }
     }
 }

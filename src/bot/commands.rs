@@ -2,6 +2,7 @@
 //! context menu "Answer with ldnbot".
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use poise::serenity_prelude::{
     self as serenity, AutocompleteChoice, CreateAutocompleteResponse, Http,
@@ -12,6 +13,7 @@ use crate::review::Source;
 use super::ask::{self, settled, Question, Recording, ReplyTarget};
 use super::discord::{suggestion_value, text_reply, RESPOND_OR_DEFER_WITHIN};
 use super::render::{self, Rendered, ReviewRecord};
+use super::retry;
 use super::{Context, Error};
 
 /// The name of the /ask option whose `max_length` comes from the config.
@@ -28,6 +30,7 @@ pub async fn ask(
     question: String,
     #[description = "Show the answer only to you"] private: Option<bool>,
 ) -> Result<(), Error> {
+    let received = Instant::now();
     let data = ctx.data();
     let question = Question {
         text: &question,
@@ -40,7 +43,7 @@ pub async fn ask(
         message_id: None,
         locale: ctx.locale().map(str::to_string),
     };
-    ask::ask(data, question, &InCommand(ctx)).await
+    ask::ask(data, question, &InCommand(ctx, received)).await
 }
 
 /// Answer this message's question from the knowledge base
@@ -49,6 +52,7 @@ pub async fn answer_message(
     ctx: Context<'_>,
     #[description = "The message to answer"] message: serenity::Message,
 ) -> Result<(), Error> {
+    let received = Instant::now();
     let question = Question {
         text: &message.content,
         source: Source::ContextMenu,
@@ -63,7 +67,7 @@ pub async fn answer_message(
         message_id: Some(message.id),
         locale: ctx.locale().map(str::to_string),
     };
-    ask::ask(ctx.data(), question, &InCommand(ctx)).await
+    ask::ask(ctx.data(), question, &InCommand(ctx, received)).await
 }
 
 /// List the topics the knowledge base covers
@@ -75,13 +79,13 @@ pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// A reply to a slash or context-menu command: an interaction with Discord's
-/// 3-second deadline, so a slow review-log write defers it first.
-struct InCommand<'a>(Context<'a>);
+/// 3-second deadline, so a slow review-log write defers it first; and when
+/// it was received, which starts that deadline.
+struct InCommand<'a>(Context<'a>, Instant);
 
 impl ReplyTarget for InCommand<'_> {
     async fn send_text(&self, text: &str) -> Result<(), Error> {
-        self.0.send(text_reply(text, true)).await?;
-        Ok(())
+        retry::send_reply(self.0, self.1, text_reply(text, true)).await
     }
 
     /// Waits for the write, deferring the interaction (with the visibility the
@@ -94,19 +98,14 @@ impl ReplyTarget for InCommand<'_> {
         match tokio::time::timeout(RESPOND_OR_DEFER_WITHIN, &mut handle).await {
             Ok(joined) => Ok(settled(joined)),
             Err(_slow) => {
-                if ephemeral {
-                    self.0.defer_ephemeral().await?;
-                } else {
-                    self.0.defer().await?;
-                }
+                retry::defer(self.0, self.1, ephemeral).await?;
                 Ok(settled(handle.await))
             }
         }
     }
 
     async fn send(&self, reply: &Rendered, ephemeral: bool) -> Result<(), Error> {
-        self.0.send(reply.reply(ephemeral)).await?;
-        Ok(())
+        retry::send_reply(self.0, self.1, reply.reply(ephemeral)).await
     }
 
     fn http(&self) -> Arc<Http> {

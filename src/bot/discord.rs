@@ -105,6 +105,54 @@ fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
+/// The characters Discord's markdown gives a meaning to anywhere in a line:
+/// emphasis, code, strike, spoilers, masked links (`[text](url)`), the `:`
+/// of an address (escaped, it is no longer made a link) and the backslash
+/// that escapes them all.
+const MARKDOWN: &[char] = &['\\', '*', '_', '`', '~', '|', '[', ']', '(', ')', ':'];
+
+/// The ones that mean something only at the start of a line: quotes,
+/// headings, lists.
+const LINE_START: &[char] = &['>', '#', '-', '+'];
+
+/// Member text as Discord shows it literally: every markdown character gets a
+/// backslash, so `[https://discord.com/nitro](https://evil.example/phish)`
+/// shows both addresses as text instead of a link disguised as another.
+/// Mentions stay as they are: an embed pings nobody, and the reply allows no
+/// mentions anyway.
+///
+/// Written here rather than with serenity's `MessageBuilder::push_safe`,
+/// which escapes only `*`, `` ` `` and `_`: it leaves masked links, spoilers,
+/// quotes and backslashes alone, and its rewriting of invite links cannot be
+/// undone. This escaping can ([`unescape_markdown`]), which the feedback
+/// buttons need to read the question back from the embed.
+pub fn escape_markdown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+    let mut line_start = true;
+    for c in text.chars() {
+        if MARKDOWN.contains(&c) || (line_start && LINE_START.contains(&c)) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+        line_start = c == '\n' || (line_start && (c == ' ' || c == '\t'));
+    }
+    escaped
+}
+
+/// The text [`escape_markdown`] was given: a backslash keeps the character
+/// after it and goes.
+pub fn unescape_markdown(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => plain.extend(chars.next()),
+            other => plain.push(other),
+        }
+    }
+    plain
+}
+
 /// A plain-text reply (refusals, reports), kept within message limits.
 pub fn text_reply(text: &str, ephemeral: bool) -> poise::CreateReply {
     poise::CreateReply::default()
@@ -174,6 +222,22 @@ mod tests {
             footer: "F".into(),
         };
         assert_eq!(parts.clone().fit(), parts);
+    }
+
+    #[test]
+    fn masked_links_are_text_and_the_escaping_undoes() {
+        let question =
+            "[https://discord.com/nitro](https://evil.example/phish) is LDN safe? \\*x\\*";
+        let escaped = escape_markdown(question);
+        assert!(
+            escaped.starts_with(
+                "\\[https\\://discord.com/nitro\\]\\(https\\://evil.example/phish\\) is"
+            ),
+            "{escaped}"
+        );
+        assert_eq!(escape_markdown("> a - b\n# c"), "\\> a - b\n\\# c");
+        assert_eq!(escape_markdown("<@42> @everyone"), "<@42> @everyone");
+        assert_eq!(unescape_markdown(&escaped), question);
     }
 
     #[test]

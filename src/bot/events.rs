@@ -12,7 +12,7 @@ use crate::review::Source;
 use super::ask::{self, Question, Recording, ReplyTarget};
 use super::discord::no_pings;
 use super::render::{Rendered, ReviewRecord};
-use super::{feedback, privacy, Data, Error};
+use super::{feedback, privacy, retry, Data, Error};
 
 /// poise's `event_handler`.
 pub async fn handle(
@@ -39,7 +39,9 @@ pub async fn handle(
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(click),
         } => {
-            if let Some(button) = super::buttons::parse_custom_id(&click.data.custom_id) {
+            if let Some(button) =
+                super::buttons::parse_custom_id(&data.review.tag_key(), &click.data.custom_id)
+            {
                 data.telemetry.metrics.feedback(button.verdict.as_str());
             }
             feedback::on_click(ctx, data, click).await?
@@ -116,10 +118,7 @@ impl ReplyTarget for InChannel<'_> {
             .reference_message(reply_reference(self.message))
             .allowed_mentions(no_pings())
             .content(text);
-        self.message
-            .channel_id
-            .send_message(&self.ctx.http, reply)
-            .await?;
+        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
         Ok(())
     }
 
@@ -131,10 +130,7 @@ impl ReplyTarget for InChannel<'_> {
         let reply = reply
             .message()
             .reference_message(reply_reference(self.message));
-        self.message
-            .channel_id
-            .send_message(&self.ctx.http, reply)
-            .await?;
+        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
         Ok(())
     }
 

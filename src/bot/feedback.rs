@@ -2,17 +2,20 @@
 //! entry point, like commands and events. The buttons' format is in `buttons`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use poise::serenity_prelude::{
     ComponentInteraction, Context as SerenityContext, CreateInteractionResponse,
     CreateInteractionResponseMessage, EditInteractionResponse,
 };
 
-use crate::review::{NewEntry, Reason, ReviewLog, Source};
+use crate::review::{NewEntry, Reason, ReviewLog, Source, Vote};
 
-use super::buttons::{parse_custom_id, question_from_message, resolve_passage_id, Verdict};
+use super::buttons::{parse_custom_id, question_from_message, resolve_passage, Verdict};
+use super::cooldown::wait_message;
 use super::discord::{no_pings, RESPOND_OR_DEFER_WITHIN};
 use super::render;
+use super::retry::{self, Window};
 use super::{Data, Error};
 use crate::texts::{STALE_BUTTON, THANKS, THANKS_NOT_SAVED};
 
@@ -28,6 +31,8 @@ pub struct FeedbackClick {
     pub guild_id: Option<u64>,
     pub channel_id: Option<u64>,
     pub user_id: Option<u64>,
+    /// The message the answer is in: a member has one verdict per answer.
+    pub message_id: Option<u64>,
 }
 
 /// Where feedback clicks go. Called on tokio's blocking pool, so it may block
@@ -51,26 +56,37 @@ impl ReviewFeedback {
 
 impl Feedback for ReviewFeedback {
     fn record(&self, click: FeedbackClick) -> anyhow::Result<()> {
-        match click.verdict {
-            Verdict::Helpful => self.log.count_event(Reason::Helpful)?,
-            Verdict::NotHelpful | Verdict::OtherPassage => {
-                // The runner-up a member chose is worth a moderator's look: the
-                // question may belong to that passage (`/unanswered link`).
-                let reason = match click.verdict {
-                    Verdict::OtherPassage => Reason::OtherPassage,
-                    _ => Reason::Unhelpful,
-                };
-                self.log.record(&NewEntry {
-                    question: &click.question,
-                    reason,
-                    passage_id: Some(&click.passage_id),
-                    score: None,
-                    gap: None,
-                    source: click.source,
-                    guild_id: click.guild_id,
-                    channel_id: click.channel_id,
-                    user_id: click.user_id,
+        // The runner-up a member chose is worth a moderator's look: the
+        // question may belong to that passage (`/unanswered link`).
+        let reason = match click.verdict {
+            Verdict::Helpful => Reason::Helpful,
+            Verdict::NotHelpful => Reason::Unhelpful,
+            Verdict::OtherPassage => Reason::OtherPassage,
+        };
+        let entry = NewEntry {
+            question: &click.question,
+            reason,
+            passage_id: Some(&click.passage_id),
+            score: None,
+            gap: None,
+            source: click.source,
+            guild_id: click.guild_id,
+            channel_id: click.channel_id,
+            user_id: click.user_id,
+        };
+        match (click.message_id, click.user_id) {
+            (Some(message_id), Some(user_id)) => {
+                let outcome = self.log.vote(&Vote {
+                    message_id,
+                    user_id,
+                    entry,
                 })?;
+                tracing::debug!(?outcome, "feedback vote");
+            }
+            // Without an answer or a member to key it to, a click is one event.
+            _ if reason == Reason::Helpful => self.log.count_event(reason)?,
+            _ => {
+                self.log.record(&entry)?;
             }
         }
         Ok(())
@@ -100,27 +116,36 @@ pub async fn on_click(
     data: &Data,
     click: &ComponentInteraction,
 ) -> Result<(), Error> {
-    let Some(button) = parse_custom_id(&click.data.custom_id) else {
-        return respond(ctx, click, STALE_BUTTON).await;
-    };
+    let received = Instant::now();
+    // Clicks spend the same budget as questions: a flood of either is one flood.
+    if let Err(wait) = data.cooldowns.try_ask(click.user.id) {
+        return respond(ctx, click, received, &wait_message(wait)).await;
+    }
+    // Only buttons this bot made, for passages the live knowledge base has:
+    // anything else would store text or passage ids a member chose.
     let engine = data.live.current();
+    let checked = parse_custom_id(&data.review.tag_key(), &click.data.custom_id)
+        .and_then(|button| Some((resolve_passage(&engine, &button.passage)?, button)));
+    let Some((passage, button)) = checked else {
+        tracing::info!(
+            custom_id_chars = click.data.custom_id.chars().count(),
+            "refused a feedback click: the button is not one of this bot's, or its passage is gone"
+        );
+        return respond(ctx, click, received, STALE_BUTTON).await;
+    };
     let feedback = FeedbackClick {
         question: question_from_message(&click.message).unwrap_or_default(),
-        passage_id: resolve_passage_id(&engine, &button.passage),
+        passage_id: passage.id.clone(),
         verdict: button.verdict,
         source: button.source,
         guild_id: click.guild_id.map(|id| id.get()),
         channel_id: Some(click.channel_id.get()),
         user_id: Some(click.user.id.get()),
+        message_id: Some(click.message.id.get()),
     };
-    let other = (button.verdict == Verdict::OtherPassage)
-        .then(|| engine.passage(&feedback.passage_id).cloned());
     let texts = crate::texts::Texts::of(&engine);
-    let shown = match &other {
-        Some(Some(passage)) => Some(render::other_passage(passage, &texts).click_reply()),
-        Some(None) => return respond(ctx, click, STALE_BUTTON).await,
-        None => None,
-    };
+    let shown = (button.verdict == Verdict::OtherPassage)
+        .then(|| render::other_passage(&passage, &texts).click_reply());
     drop(engine);
     tracing::info!(
         verdict = feedback.verdict.as_str(),
@@ -133,9 +158,8 @@ pub async fn on_click(
     if let Some(message) = shown {
         // The passage is the answer to the click; it promises nothing about
         // recording, so it goes out at once and the save is only logged.
-        click
-            .create_response(&ctx.http, CreateInteractionResponse::Message(message))
-            .await?;
+        let response = CreateInteractionResponse::Message(message);
+        respond_with(ctx, click, received, response).await?;
         match saving.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(
@@ -147,13 +171,15 @@ pub async fn on_click(
         return Ok(());
     }
     match tokio::time::timeout(RESPOND_OR_DEFER_WITHIN, &mut saving).await {
-        Ok(joined) => respond(ctx, click, thanks(joined)).await,
+        Ok(joined) => respond(ctx, click, received, thanks(joined)).await,
         Err(_slow) => {
             // Keep Discord's 3-second deadline: acknowledge now, answer when saved.
             let defer = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
             );
-            click.create_response(&ctx.http, defer).await?;
+            if respond_with(ctx, click, received, defer).await?.is_none() {
+                return Ok(());
+            }
             let text = thanks(saving.await);
             click
                 .edit_response(
@@ -185,14 +211,30 @@ fn thanks(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> &'stati
 async fn respond(
     ctx: &SerenityContext,
     click: &ComponentInteraction,
+    received: Instant,
     text: &str,
 ) -> Result<(), Error> {
     let message = CreateInteractionResponseMessage::new()
         .content(text)
         .ephemeral(true)
         .allowed_mentions(no_pings());
-    click
-        .create_response(&ctx.http, CreateInteractionResponse::Message(message))
-        .await?;
+    let response = CreateInteractionResponse::Message(message);
+    respond_with(ctx, click, received, response).await?;
     Ok(())
+}
+
+/// The click's one response, sent again on a transient failure while
+/// Discord's window allows; `None` when it never got through.
+async fn respond_with(
+    ctx: &SerenityContext,
+    click: &ComponentInteraction,
+    received: Instant,
+    response: CreateInteractionResponse,
+) -> Result<Option<()>, Error> {
+    retry::deliver(
+        "/interactions/{id}/{token}/callback",
+        Window::interaction(received),
+        || click.create_response(&ctx.http, response.clone()),
+    )
+    .await
 }

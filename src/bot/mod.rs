@@ -27,6 +27,7 @@ mod feedback;
 mod moderation;
 mod privacy;
 mod render;
+mod retry;
 mod teach;
 
 use std::future::Future;
@@ -41,9 +42,11 @@ use crate::reload::LiveEngine;
 use crate::review::{now_unix, ReviewLog};
 use crate::server::Telemetry;
 
-pub use buttons::Verdict;
+pub use buttons::{custom_id, parse_custom_id, FeedbackButton, PassageRef, Verdict};
 pub use cooldown::Cooldowns;
+pub use discord::{escape_markdown, unescape_markdown};
 pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback};
+pub use retry::undelivered_replies;
 
 /// The bot token. Only `expose` reveals it; `Debug` and `Display` never do.
 #[derive(Clone)]
@@ -206,7 +209,13 @@ pub async fn serve(
     retention.abort();
     counting.abort();
     // Count the last answers; a slow disk does not hold up the exit for long.
-    let last_count = tokio::task::spawn_blocking(move || answered.flush(&review));
+    let last_count = tokio::task::spawn_blocking(move || {
+        answered.flush(&review);
+        // The database file alone then holds every row.
+        if let Err(error) = review.checkpoint() {
+            tracing::warn!(%error, "could not checkpoint the review log");
+        }
+    });
     if tokio::time::timeout(SHUTDOWN_GRACE, last_count)
         .await
         .is_err()

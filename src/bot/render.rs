@@ -10,14 +10,14 @@ use poise::serenity_prelude::{ButtonStyle, CreateActionRow, CreateButton, Create
 use crate::answer::{Answer, Engine, Reason};
 use crate::knowledge::Passage;
 use crate::reply::truncate_at_word;
-use crate::review::Source;
+use crate::review::{Source, TagKey};
 use crate::texts::{
     Texts, EMPTY_QUESTION, EMPTY_TITLE, MODERATORS_WILL_SEE, NOT_COVERED, URGENT_TITLE,
 };
 use crate::triage::Helpline;
 
 use super::buttons::{self, Verdict, QUESTION_FIELD};
-use super::discord::{no_pings, EmbedParts};
+use super::discord::{escape_markdown, no_pings, EmbedParts};
 
 /// Whether a question went to the review log: what an abstention may promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,7 @@ pub fn render_answer(
     answer: &Answer,
     recorded: ReviewRecord,
     source: Source,
+    key: &TagKey,
 ) -> Rendered {
     let disclaimer = texts.disclaimer.to_string();
     let question_field = || {
@@ -155,11 +156,16 @@ pub fn render_answer(
                 }
                 .fit(),
                 feedback: Some(FeedbackButtons {
-                    helpful: buttons::custom_id(Verdict::Helpful, source, &passage.id),
-                    not_helpful: buttons::custom_id(Verdict::NotHelpful, source, &passage.id),
+                    helpful: buttons::custom_id(key, Verdict::Helpful, source, &passage.id),
+                    not_helpful: buttons::custom_id(key, Verdict::NotHelpful, source, &passage.id),
                     did_you_mean: see_also.as_ref().map(|also| {
                         (
-                            buttons::custom_id(Verdict::OtherPassage, source, &also.passage.id),
+                            buttons::custom_id(
+                                key,
+                                Verdict::OtherPassage,
+                                source,
+                                &also.passage.id,
+                            ),
                             truncate_at_word(
                                 &format!("Did you mean: {}?", also.passage.title()),
                                 BUTTON_LABEL_MAX,
@@ -290,13 +296,15 @@ pub fn topics(engine: &Engine) -> Rendered {
     }
 }
 
-/// The question as shown in the embed; never empty, as Discord rejects empty field values.
+/// The question as shown in the embed: the member's text with its markdown
+/// escaped, so the bot never shows a link the member disguised; never empty,
+/// as Discord rejects empty field values.
 fn display_question(question: &str) -> String {
     let trimmed = question.trim();
     if trimmed.is_empty() {
         "(empty)".to_string()
     } else {
-        trimmed.to_string()
+        escape_markdown(trimmed)
     }
 }
 
@@ -330,6 +338,7 @@ mod tests {
             &answer,
             ReviewRecord::Saved(1),
             Source::Slash,
+            &TagKey::from_bytes([0; 32]),
         );
         assert_eq!(
             rendered.embed.description,

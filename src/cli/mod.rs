@@ -24,6 +24,7 @@ use crate::triage::score::{parse_cases, TriageScore};
 
 mod backup;
 mod doctor;
+mod report;
 mod unanswered;
 
 pub use unanswered::UnansweredCommand;
@@ -177,7 +178,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            report::print(&err, cli.config.as_deref());
             ExitCode::from(2)
         }
     }
@@ -458,7 +459,7 @@ fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
             "starting"
         );
         if let Err(err) = crate::bot::serve(config, token, live, review, shutdown_signal()).await {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", report::message(&err));
             return Ok(ExitCode::from(1));
         }
         tracing::info!("stopped");

@@ -38,11 +38,15 @@ pub enum ReviewError {
         source: Option<rusqlite::Error>,
     },
 
-    #[error("{} is not an SQLite database, or it is corrupt ({source}); move it aside and ldnbot will start a new one", .path.display())]
+    #[error("{} is not an ldnbot review database ({why}); nothing was changed, and the -wal and -shm files beside it were left alone; move it aside and ldnbot will start a new one", .path.display())]
     NotADatabase {
         path: PathBuf,
-        source: rusqlite::Error,
+        why: String,
+        source: Option<rusqlite::Error>,
     },
+
+    #[error("the review database {} is no longer the file ldnbot opened ({what}), and the file now there is not one ldnbot can use; not recording until it is", .path.display())]
+    Replaced { path: PathBuf, what: &'static str },
 
     #[error("the review database {} has schema version {found}, but this build of ldnbot knows only up to version {supported}; run a newer ldnbot or point review.database at another file", .path.display())]
     SchemaTooNew {
@@ -85,6 +89,7 @@ impl ReviewError {
             | ReviewError::ForeignDatabase { path }
             | ReviewError::Secret { path, .. }
             | ReviewError::Export { path, .. }
+            | ReviewError::Replaced { path, .. }
             | ReviewError::Sqlite { path, .. } => path,
         }
     }
@@ -101,7 +106,11 @@ impl ReviewError {
                 source: Some(source),
             },
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-                ReviewError::NotADatabase { path, source }
+                ReviewError::NotADatabase {
+                    path,
+                    why: "SQLite cannot read it, or it is corrupt".to_string(),
+                    source: Some(source),
+                }
             }
             Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
                 ReviewError::Open { path, source }

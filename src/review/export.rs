@@ -94,14 +94,23 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// Leading whitespace does not hide a formula: some spreadsheets trim it
 /// before deciding, so `  =1+1` is guarded too. Only typed text is
 /// neutralised, so a negative score stays a number.
+///
+/// Neither do characters that show nothing: control characters, zero-width
+/// spaces and joiners, the word joiner, a byte order mark, a soft hyphen.
 pub(crate) fn guard_formula(value: &str, kind: Cell) -> Cow<'_, str> {
-    let formula =
-        value.starts_with(FORMULA_STARTS) || value.trim_start().starts_with(['=', '+', '-', '@']);
+    let shown =
+        value.trim_start_matches(|c: char| c.is_whitespace() || c.is_control() || invisible(c));
+    let formula = value.starts_with(FORMULA_STARTS) || shown.starts_with(['=', '+', '-', '@']);
     if kind == Cell::Typed && formula {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
     }
+}
+
+/// Characters that take no room on screen.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 /// Writes one JSON object per entry, each on its own line. JSON escapes

@@ -27,6 +27,7 @@ mod backup;
 mod error;
 mod export;
 mod forget;
+mod identity;
 mod model;
 mod queries;
 mod render;
@@ -34,6 +35,7 @@ mod schema;
 mod secret;
 mod store;
 mod text;
+mod votes;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,7 +54,9 @@ pub use model::{
 };
 pub use render::{render_groups_text, render_stats_text};
 pub use schema::LATEST_SCHEMA_VERSION;
+pub use secret::TagKey;
 pub use text::{format_rfc3339, normalise_question, now_unix, single_line, Timestamp};
+pub use votes::{Vote, VoteOutcome};
 
 use secret::UserKeySecret;
 
@@ -79,6 +83,8 @@ struct Shared {
     settings: ReviewSettings,
     secret: UserKeySecret,
     connection: Mutex<Connection>,
+    /// Which file `connection` has open, to notice the path naming another.
+    identity: Mutex<Option<identity::FileIdentity>>,
 }
 
 impl fmt::Debug for ReviewLog {

@@ -61,6 +61,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE review_items ADD COLUMN gap_id TEXT;
     CREATE INDEX review_items_by_gap ON review_items (status, gap_id);
     ",
+    // 3: each member's one verdict on each answer, so clicking again changes
+    // or keeps it instead of adding rows.
+    "
+    CREATE TABLE feedback_votes (
+        message_id  TEXT    NOT NULL,   -- the answer's Discord message
+        user_key    TEXT    NOT NULL,   -- as in review_items
+        verdict     TEXT    NOT NULL,   -- helpful | unhelpful | other_passage
+        item_id     INTEGER,            -- the review item the verdict made, if any
+        voted_at    INTEGER NOT NULL,   -- unix seconds, UTC
+        PRIMARY KEY (message_id, user_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at);
+    ",
 ];
 
 /// The schema version this build creates and understands.

@@ -43,6 +43,70 @@ impl UserKeySecret {
     }
 }
 
+/// The key that tags what the bot hands out and later reads back, such as
+/// the feedback buttons' custom ids, so that a member who crafts one cannot
+/// make the bot store what it never showed. Derived from the review log's
+/// secret, so it survives restarts and stays with the database. `Debug`
+/// does not show it.
+#[derive(Clone)]
+pub struct TagKey {
+    bytes: [u8; SECRET_LEN],
+}
+
+impl fmt::Debug for TagKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TagKey(<redacted>)")
+    }
+}
+
+/// How many bytes of the HMAC a tag keeps: 64 bits is far beyond guessing
+/// through Discord's rate limits, and fits a custom id's 100 characters.
+const TAG_LEN: usize = 8;
+
+impl TagKey {
+    /// A key from raw bytes: for tests and fuzzing; the bot's comes from
+    /// [`ReviewLog::tag_key`](super::ReviewLog::tag_key).
+    pub fn from_bytes(bytes: [u8; SECRET_LEN]) -> TagKey {
+        TagKey { bytes }
+    }
+
+    fn mac(&self, message: &str) -> Hmac<Sha256> {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.bytes) else {
+            unreachable!("HMAC accepts keys of any length");
+        };
+        mac.update(message.as_bytes());
+        mac
+    }
+
+    /// The tag of `message`: the first 8 bytes of its HMAC-SHA256.
+    pub fn tag(&self, message: &str) -> u64 {
+        let digest = self.mac(message).finalize().into_bytes();
+        let mut first = [0u8; TAG_LEN];
+        first.copy_from_slice(&digest[..TAG_LEN]);
+        u64::from_be_bytes(first)
+    }
+
+    /// Whether `tag` is the tag of `message`, compared in constant time.
+    pub fn verify(&self, message: &str, tag: u64) -> bool {
+        self.mac(message)
+            .verify_truncated_left(&tag.to_be_bytes())
+            .is_ok()
+    }
+}
+
+impl UserKeySecret {
+    /// A key of its own for tags, so a tag never equals a user key.
+    pub(crate) fn tag_key(&self) -> TagKey {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.bytes) else {
+            unreachable!("HMAC accepts keys of any length");
+        };
+        mac.update(b"ldnbot tag key");
+        TagKey {
+            bytes: mac.finalize().into_bytes().into(),
+        }
+    }
+}
+
 /// Where the key file for a database lives: beside it, named
 /// `<database file name>.key`, so backups and moves keep the two together.
 pub(crate) fn key_path_for(database: &Path) -> PathBuf {

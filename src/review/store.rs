@@ -5,12 +5,13 @@ use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension as _, Transaction, TransactionBehavior};
 
 use super::error::AtPath as _;
+use super::identity::{self, FileIdentity};
 use super::{
     normalise_question, now_unix, schema, secret, NewEntry, Reason, ReviewError, ReviewLog,
-    ReviewSettings, Shared, Status, BUSY_TIMEOUT, SECONDS_PER_DAY, SECONDS_PER_HOUR,
+    ReviewSettings, Shared, Status, TagKey, BUSY_TIMEOUT, SECONDS_PER_DAY, SECONDS_PER_HOUR,
 };
 
 impl ReviewLog {
@@ -35,34 +36,8 @@ impl ReviewLog {
     /// they will hold members' health questions.
     pub fn open(path: &Path, settings: ReviewSettings) -> Result<ReviewLog, ReviewError> {
         create_private_file(path)?;
-        let mut connection = Connection::open(path).at(path)?;
-        connection.busy_timeout(BUSY_TIMEOUT).at(path)?;
-        // The first read of the header: a non-database file fails here.
-        schema::check_compatible(&connection, path)?;
-        if connection.is_readonly(rusqlite::MAIN_DB).at(path)? {
-            return Err(ReviewError::ReadOnly {
-                path: path.to_path_buf(),
-                source: None,
-            });
-        }
-        let journal_mode: String = connection
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .at(path)?;
-        if !journal_mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(
-                database = %path.display(),
-                journal_mode,
-                "the review database could not use WAL mode; the bot and the CLI will block each other more"
-            );
-        }
-        connection
-            .pragma_update(None, "synchronous", "FULL")
-            .at(path)?;
-        connection
-            .pragma_update(None, "secure_delete", "ON")
-            .at(path)?;
-        schema::migrate(&mut connection, path)?;
-
+        let connection = connect(path)?;
+        let identity = FileIdentity::of(path)?;
         let key_path = secret::key_path_for(path);
         let secret = secret::load_or_create(&key_path).map_err(|source| ReviewError::Secret {
             path: path.to_path_buf(),
@@ -77,6 +52,7 @@ impl ReviewLog {
                 settings,
                 secret,
                 connection: Mutex::new(connection),
+                identity: Mutex::new(identity),
             }),
         };
         log.purge_expired(now_unix())?;
@@ -99,48 +75,13 @@ impl ReviewLog {
     /// Taking the time as an argument lets tests and imports backdate rows.
     pub fn record_at(&self, entry: &NewEntry<'_>, asked_at: i64) -> Result<i64, ReviewError> {
         let path = self.path();
-        let settings = &self.shared.settings;
-        let mut connection = self.connection();
+        let mut connection = self.writable_connection()?;
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(path)?;
-        bump_counter(&transaction, entry.reason, asked_at).at(path)?;
-        let id = if entry.reason.is_review_item() {
-            let question =
-                crate::strings::truncate_chars(entry.question, settings.question_max_len);
-            let user_key = entry
-                .user_id
-                .map(|user_id| self.shared.secret.user_key(user_id));
-            let stored_user_id = entry
-                .user_id
-                .filter(|_| settings.store_user_ids)
-                .map(|user_id| user_id.to_string());
-            transaction
-                .execute(
-                    "INSERT INTO review_items (asked_at, question, normalised, reason, passage_id, \
-                     score, source, guild_id, channel_id, user_key, user_id, gap_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    params![
-                        asked_at,
-                        question,
-                        normalise_question(question),
-                        entry.reason.as_str(),
-                        entry.passage_id,
-                        entry.score.map(f64::from),
-                        entry.source.as_str(),
-                        entry.guild_id.map(|id| id.to_string()),
-                        entry.channel_id.map(|id| id.to_string()),
-                        user_key,
-                        stored_user_id,
-                        entry.gap,
-                    ],
-                )
-                .at(path)?;
-            transaction.last_insert_rowid()
-        } else {
-            0
-        };
+        let id = self.write_entry(&transaction, entry, asked_at).at(path)?;
         transaction.commit().at(path)?;
+        self.note_written();
         tracing::debug!(
             id,
             reason = entry.reason.as_str(),
@@ -148,6 +89,72 @@ impl ReviewLog {
             "recorded in the review log"
         );
         Ok(id)
+    }
+
+    /// Bumps the counter for the entry's reason and, for a review reason,
+    /// adds its row; returns the row id, or 0 when there is no row.
+    pub(super) fn write_entry(
+        &self,
+        transaction: &Transaction<'_>,
+        entry: &NewEntry<'_>,
+        asked_at: i64,
+    ) -> rusqlite::Result<i64> {
+        let settings = &self.shared.settings;
+        bump_counter(transaction, entry.reason, asked_at)?;
+        if !entry.reason.is_review_item() {
+            return Ok(0);
+        }
+        let question = crate::strings::truncate_chars(entry.question, settings.question_max_len);
+        let user_key = entry
+            .user_id
+            .map(|user_id| self.shared.secret.user_key(user_id));
+        let stored_user_id = entry
+            .user_id
+            .filter(|_| settings.store_user_ids)
+            .map(|user_id| user_id.to_string());
+        transaction.execute(
+            "INSERT INTO review_items (asked_at, question, normalised, reason, passage_id, \
+             score, source, guild_id, channel_id, user_key, user_id, gap_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                asked_at,
+                question,
+                normalise_question(question),
+                entry.reason.as_str(),
+                entry.passage_id,
+                entry.score.map(f64::from),
+                entry.source.as_str(),
+                entry.guild_id.map(|id| id.to_string()),
+                entry.channel_id.map(|id| id.to_string()),
+                user_key,
+                stored_user_id,
+                entry.gap,
+            ],
+        )?;
+        Ok(transaction.last_insert_rowid())
+    }
+
+    /// The key for the feedback buttons' tags; see [`TagKey`].
+    pub fn tag_key(&self) -> TagKey {
+        self.shared.secret.tag_key()
+    }
+
+    /// Copies the write-ahead log into the database file and empties it, so
+    /// the file alone holds every row: the bot calls this on a clean
+    /// shutdown, before a backup or a move could separate the two.
+    pub fn checkpoint(&self) -> Result<(), ReviewError> {
+        let path = self.path();
+        let connection = self.connection();
+        let busy: i64 = connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+            .at(path)?;
+        if busy != 0 {
+            tracing::warn!(
+                database = %path.display(),
+                "the review log's checkpoint was held up by another reader; the rest stays in the -wal file"
+            );
+        }
+        Ok(())
     }
 
     /// Counts an event for /stats without storing any question: for "Helpful"
@@ -162,7 +169,7 @@ impl ReviewLog {
             return Ok(());
         }
         let path = self.path();
-        let connection = self.connection();
+        let connection = self.writable_connection()?;
         add_to_counter(&connection, reason, now_unix(), n).at(path)
     }
 
@@ -250,6 +257,10 @@ impl ReviewLog {
         let deleted = connection
             .execute("DELETE FROM review_items WHERE asked_at < ?1", [cutoff])
             .at(path)?;
+        // Who voted on what is as personal as the questions.
+        connection
+            .execute("DELETE FROM feedback_votes WHERE voted_at < ?1", [cutoff])
+            .at(path)?;
         if deleted > 0 {
             tracing::info!(
                 deleted,
@@ -274,6 +285,41 @@ impl ReviewLog {
     pub fn purge_expired(&self, now_unix: i64) -> Result<usize, ReviewError> {
         self.purge_older_than(self.shared.settings.retention_days, now_unix)
     }
+}
+
+/// Opens the database at `path` for writing: refuses what is not an ldnbot
+/// database before SQLite may touch the `-wal` and `-shm` files beside it,
+/// switches it to WAL mode with `synchronous = FULL` and migrates it.
+pub(super) fn connect(path: &Path) -> Result<Connection, ReviewError> {
+    identity::refuse_non_database(path)?;
+    let mut connection = Connection::open(path).at(path)?;
+    connection.busy_timeout(BUSY_TIMEOUT).at(path)?;
+    // The first read of the header: a non-database file fails here.
+    schema::check_compatible(&connection, path)?;
+    if connection.is_readonly(rusqlite::MAIN_DB).at(path)? {
+        return Err(ReviewError::ReadOnly {
+            path: path.to_path_buf(),
+            source: None,
+        });
+    }
+    let journal_mode: String = connection
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .at(path)?;
+    if !journal_mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(
+            database = %path.display(),
+            journal_mode,
+            "the review database could not use WAL mode; the bot and the CLI will block each other more"
+        );
+    }
+    connection
+        .pragma_update(None, "synchronous", "FULL")
+        .at(path)?;
+    connection
+        .pragma_update(None, "secure_delete", "ON")
+        .at(path)?;
+    schema::migrate(&mut connection, path)?;
+    Ok(connection)
 }
 
 /// Creates the database file (0600) and its folder (0700) if missing, and
@@ -346,7 +392,11 @@ fn check_writable(path: &Path) -> Result<(), ReviewError> {
 }
 
 /// Adds one to the counter for `reason` in the hour holding `at`.
-fn bump_counter(connection: &Connection, reason: Reason, at: i64) -> rusqlite::Result<()> {
+pub(super) fn bump_counter(
+    connection: &Connection,
+    reason: Reason,
+    at: i64,
+) -> rusqlite::Result<()> {
     add_to_counter(connection, reason, at, 1)
 }
 

@@ -3,6 +3,7 @@ mod discord;
 mod doctor;
 mod engine;
 mod fake_discord_smoke;
+mod hardening;
 mod originality;
 mod privacy;
 mod props;

@@ -582,7 +582,7 @@ fn an_empty_file_is_migrated_to_the_latest_schema() {
     log.record(&entry("after migration", Reason::NoMatch))
         .expect("record");
     drop(log);
-    assert_eq!(LATEST_SCHEMA_VERSION, 2);
+    assert_eq!(LATEST_SCHEMA_VERSION, 3);
     assert_eq!(user_version(&path), LATEST_SCHEMA_VERSION);
     let connection = raw_connection(&path);
     let journal_mode: String = connection
@@ -1126,7 +1126,8 @@ fn a_version_1_database_gains_the_gap_column() {
     let connection = raw_connection(&path);
     connection
         .execute_batch(
-            "DROP INDEX review_items_by_gap; ALTER TABLE review_items DROP COLUMN gap_id; \
+            "DROP TABLE feedback_votes; \
+             DROP INDEX review_items_by_gap; ALTER TABLE review_items DROP COLUMN gap_id; \
              PRAGMA user_version = 1;",
         )
         .expect("downgrade");

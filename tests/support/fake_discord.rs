@@ -27,6 +27,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, watch};
 
+use super::faults::Faults;
 use super::payloads::{self, perms, Member, User};
 use super::payloads::{APP_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, OWNER_USER_ID};
 
@@ -279,6 +280,7 @@ struct Inner {
     resume_count: AtomicUsize,
     /// `false` while [`FakeDiscord::hold_gateway`] keeps IDENTIFY and RESUME unanswered.
     gateway_open: watch::Sender<bool>,
+    faults: Faults,
 }
 
 struct ServerGuard {
@@ -326,6 +328,7 @@ impl FakeDiscord {
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
             gateway_open: watch::channel(true).0,
+            faults: Faults::default(),
         });
         let app = Router::new()
             .route("/gateway", any(ws_route))
@@ -339,6 +342,11 @@ impl FakeDiscord {
             inner,
             _guard: Arc::new(ServerGuard { task, shutdown }),
         }
+    }
+
+    /// Faults to answer REST requests with instead of handling them.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
     }
 
     /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy`.
@@ -1828,11 +1836,17 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         }
     }
     let rejected = format!("Bot {REJECTED_TOKEN}");
+    let fault = inner.faults.take(&method, &path);
     let (status, response) = if headers
         .iter()
         .any(|(name, value)| name == "authorization" && *value == rejected)
     {
         discord_error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized")
+    } else if let Some(fault) = &fault {
+        (
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            fault.body.clone(),
+        )
     } else {
         inner.handle(&method, &path, &query, &body, &file_parts)
     };
@@ -1856,9 +1870,13 @@ async fn rest_route(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     if status == StatusCode::NO_CONTENT {
         return StatusCode::NO_CONTENT.into_response();
     }
-    Response::builder()
+    let mut builder = Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in fault.iter().flat_map(|f| &f.headers) {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
         .body(Body::from(response.to_string()))
         .expect("response")
 }

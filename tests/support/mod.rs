@@ -5,7 +5,9 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_discord;
+pub mod faults;
 pub mod payloads;
 
 pub use fake_discord::{check_dispatch, FakeConfig, FakeDiscord, FilePart, Recorded};
+pub use faults::{Fault, Faults};
 pub use payloads::*;
