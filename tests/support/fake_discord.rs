@@ -427,6 +427,15 @@ impl FakeDiscord {
         }
     }
 
+    /// Registers an interaction as if it had been dispatched, without a gateway session: for
+    /// tests of the REST rules alone.
+    pub fn open_interaction(&self, data: Value) {
+        let mut d = self.inner.lock();
+        let _ = self
+            .inner
+            .prepare_dispatch(&mut d, "INTERACTION_CREATE", data);
+    }
+
     /// Sends a raw gateway payload (e.g. `{"op": 7, "d": null}` RECONNECT or `{"op": 9, "d":
     /// false}` INVALID_SESSION) to the connected session, if any. Returns whether one was
     /// connected.
