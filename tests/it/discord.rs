@@ -14,11 +14,10 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::logs;
 use crate::support::*;
 
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
-/// How long to wait before concluding that something did not happen.
-pub(crate) const QUIET: Duration = Duration::from_millis(300);
 
 const SIDE_EFFECTS: &str = "What are the side effects of LDN?";
 const OFF_TOPIC: &str = "How do I bake sourdough bread?";
@@ -40,13 +39,7 @@ fn knowledge_dir() -> PathBuf {
 }
 
 fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_test_writer()
-        .try_init();
+    crate::logs::install();
 }
 
 pub(crate) async fn start(tweak: impl FnOnce(&mut Config)) -> Running {
@@ -405,10 +398,11 @@ async fn mass_mentions_inside_a_question_ping_no_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     let bot = start(|_| {}).await;
+    let (own, other) = (logs::unique_message_id(), logs::unique_message_id());
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1301, User::bot_user(), SIDE_EFFECTS, true),
+            guild_message(own, User::bot_user(), SIDE_EFFECTS, true),
         )
         .await;
     let mut other_bot = User::new(77);
@@ -416,7 +410,7 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1302, other_bot, SIDE_EFFECTS, true),
+            guild_message(other, other_bot, SIDE_EFFECTS, true),
         )
         .await;
     bot.fake
@@ -439,8 +433,12 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     // The question shown is the text without the mention.
     assert!(text.contains(SIDE_EFFECTS) && !text.contains(&format!("<@{BOT_USER_ID}>")));
     assert_eq!(custom_ids(&post.body).len(), 2);
-    // Handled in order: by now the bots' messages were seen and ignored.
-    tokio::time::sleep(QUIET).await;
+    // The bots' messages were seen and ignored (each event runs on a task of its own, so
+    // the reply above proves nothing about them).
+    for id in [own, other] {
+        logs::handled(id).await;
+        assert!(logs::logged(id, logs::NOT_A_QUESTION), "message {id}");
+    }
     let posts: Vec<_> = bot
         .fake
         .requests()
@@ -450,13 +448,15 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     assert_eq!(posts.len(), 1, "only the member got a reply: {posts:#?}");
 
     // A server message without a mention is not a question.
+    let plain = logs::unique_message_id();
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1304, User::new(42), SIDE_EFFECTS, false),
+            guild_message(plain, User::new(42), SIDE_EFFECTS, false),
         )
         .await;
-    tokio::time::sleep(QUIET).await;
+    logs::handled(plain).await;
+    assert!(logs::logged(plain, logs::NOT_A_QUESTION));
     assert_eq!(
         bot.fake
             .requests()
@@ -920,21 +920,26 @@ async fn mentions_and_dms_can_be_switched_off() {
         c.discord.answer_dms = false;
     })
     .await;
+    let (mention, dm) = (logs::unique_message_id(), logs::unique_message_id());
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(2701, User::new(42), SIDE_EFFECTS, true),
+            guild_message(mention, User::new(42), SIDE_EFFECTS, true),
         )
         .await;
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            dm_message(2702, User::new(42), SIDE_EFFECTS),
+            dm_message(dm, User::new(42), SIDE_EFFECTS),
         )
         .await;
-    // /ask still works, and by the time it is answered the messages were handled.
-    let _ = bot.ask(2703, SIDE_EFFECTS, Member::plain(42)).await;
-    tokio::time::sleep(QUIET).await;
+    // /ask still works.
+    let cb = bot.ask(2703, SIDE_EFFECTS, Member::plain(42)).await;
+    assert!(cb.all_text().contains("insomnia"), "{}", cb.all_text());
+    for id in [mention, dm] {
+        logs::handled(id).await;
+        assert!(logs::logged(id, logs::NOT_A_QUESTION), "message {id}");
+    }
     let posts: Vec<_> = bot
         .fake
         .requests()

@@ -281,14 +281,23 @@ fn every_naughty_string_gets_an_answer_or_a_reason() {
                 assert!((0.0..=1.0).contains(score), "{input:?}: {score}");
             }
             Answer::Unanswered { reason, gap, .. } => {
-                let blank = input.chars().take(2000).collect::<String>().trim().is_empty();
+                let blank = input
+                    .chars()
+                    .take(2000)
+                    .collect::<String>()
+                    .trim()
+                    .is_empty();
                 assert_eq!(*reason == Reason::Empty, blank, "{input:?}: {reason:?}");
                 assert_eq!(gap.is_some(), *reason == Reason::KnownGap, "{input:?}");
             }
         }
     }
     // Hostile strings are noise, not questions: nearly all of them abstain.
-    assert!(answered * 10 < strings.len(), "{answered} of {} answered", strings.len());
+    assert!(
+        answered * 10 < strings.len(),
+        "{answered} of {} answered",
+        strings.len()
+    );
 }
 
 #[test]

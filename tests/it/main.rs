@@ -2,6 +2,7 @@ mod cli;
 mod discord;
 mod engine;
 mod fake_discord_smoke;
+mod logs;
 mod originality;
 mod props;
 mod reload;
