@@ -1,3 +1,4 @@
+mod bot_promises;
 mod cli;
 mod discord;
 mod engine;
