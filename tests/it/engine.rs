@@ -406,3 +406,49 @@ fn one_search_per_question_abstentions_included() {
         );
     }
 }
+
+/// Why the bot abstains matters to moderators: a question sharing nothing informative with
+/// any passage is "no match", not "low confidence".
+#[test]
+fn an_abstention_says_which_kind_it_is() {
+    for question in [
+        "Who painted the Mona Lisa?",
+        "qwertyuiop",
+        "How do I bake sourdough bread?",
+    ] {
+        let answer = engine().answer(question).expect("the index answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::NoMatch),
+            "{question:?}: {answer:?}"
+        );
+    }
+}
+
+/// Two passages with exactly the same evidence: the first in knowledge order answers, every
+/// time, so the answer never depends on a tie's accident.
+#[test]
+fn a_tie_goes_to_the_first_passage() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# Home Remedies\n\n## Ginger Compress\n\nA warm ginger compress on a sore \
+                knuckle is a home remedy some members use during a flare.\n";
+    std::fs::write(dir.path().join("a-remedies.md"), text).unwrap();
+    std::fs::write(dir.path().join("b-remedies.md"), text).unwrap();
+    let engine = Engine::load(
+        dir.path(),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+    )
+    .expect("loads");
+    let answer = engine
+        .answer("Does a warm ginger compress help a sore knuckle?")
+        .expect("answers");
+    assert_eq!(
+        answer
+            .passage()
+            .filter(|_| answer.is_found())
+            .map(|p| p.id.as_str()),
+        Some("a-remedies/ginger-compress"),
+        "{answer:?}"
+    );
+}
