@@ -280,3 +280,61 @@ async fn serve_exits_1_when_discord_refuses_the_token() {
         "{text}"
     );
 }
+
+/// `knowledge.watch = true` in the config: the binary reloads after files change, once for a
+/// burst of saves (the debounce), and the reload is the watcher's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn knowledge_watch_from_the_config_reloads_once_per_burst_of_saves() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = dir.path().join("knowledge");
+    copy_knowledge(&knowledge);
+    let config = operator_config(dir.path(), &knowledge, &fake.api_proxy());
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("watch = false"),
+        "the committed config has the key"
+    );
+    std::fs::write(&config, text.replacen("watch = false", "watch = true", 1)).unwrap();
+    let log = dir.path().join("ldnbot.log");
+    let mut bot = spawn_bot(&config, &log);
+    assert!(fake.wait_for_guild_commands(WAIT).await.is_some());
+    let before = ask(&fake, 7101, "Is LDN used for fatigue?").await;
+    assert!(!before.contains("tiredness diary"), "{before}");
+
+    // Five saves in a row, the last one adding the section.
+    let article = knowledge.join("ldn-rheumatoid-arthritis.md");
+    let original = std::fs::read_to_string(&article).unwrap();
+    for n in 0..4 {
+        std::fs::write(&article, format!("{original}\n<!-- draft {n} -->\n")).unwrap();
+    }
+    std::fs::write(
+        &article,
+        format!("{original}\n## Fatigue and LDN\n\nSome members keep a tiredness diary while starting LDN for fatigue.\n"),
+    )
+    .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut id = 7102;
+    loop {
+        let reply = ask(&fake, id, "Is LDN used for fatigue?").await;
+        if reply.contains("tiredness diary") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watcher did not reload: {reply}"
+        );
+        id += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    signal(&bot.0, "TERM");
+    assert!(exit_status(&mut bot.0, "SIGTERM").await.success());
+    let reloads: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["fields"]["trigger"] == "watch")
+        .collect();
+    assert_eq!(reloads.len(), 1, "one reload for the burst: {reloads:#?}");
+    assert_eq!(reloads[0]["level"], "INFO", "{:#}", reloads[0]);
+}
