@@ -304,7 +304,10 @@ async fn the_cooldown_refusal_of_a_mention_pings_no_one() {
     }
     let refusal = bot
         .channel_post(CHANNEL_ID, |r| {
-            r.body["message_reference"]["message_id"] == second.to_string()
+            r.body["message_reference"]["message_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                == Some(second)
         })
         .await
         .expect("the refusal");

@@ -313,7 +313,10 @@ async fn an_urgent_dm_gets_the_notice_in_the_dm_and_the_alert_links_nothing() {
         .await;
     let reply = bot
         .channel_post(dm_channel_id(42), |r| {
-            r.body["message_reference"]["message_id"] == id.to_string()
+            r.body["message_reference"]["message_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                == Some(id)
         })
         .await
         .expect("a reply in the DM");
