@@ -454,10 +454,10 @@ fn a_corrupt_database_is_named_and_exits_2() {
 
 #[test]
 fn eval_without_a_technique_scores_what_it_contributes() {
-    let strict = |extra: &[&str]| -> u64 {
+    let strict_on = |file: &str, extra: &[&str]| -> u64 {
         let output = ldnbot()
             .arg("eval")
-            .arg(data("dev.jsonl"))
+            .arg(data(file))
             .arg("--json")
             .args(extra)
             .output()
@@ -467,9 +467,15 @@ fn eval_without_a_technique_scores_what_it_contributes() {
         let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
         summary["strict"].as_u64().unwrap()
     };
+    let strict = |extra: &[&str]| strict_on("dev.jsonl", extra);
     let all = strict(&[]);
     assert!(strict(&["--without", "synonyms"]) < all);
     assert!(strict(&["--without", "stop-words,typos"]) < all);
+    assert!(strict(&["--without", "headings"]) < all);
+    assert!(strict(&["--without", "corroboration"]) < all);
+    // Sentence shapes only matter for the way members write (the held-out set).
+    let members = |extra: &[&str]| strict_on("members.jsonl", extra);
+    assert!(members(&["--without", "shapes"]) < members(&[]));
 }
 
 /// A message nobody could read as anything but an emergency happening now.
