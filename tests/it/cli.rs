@@ -658,3 +658,28 @@ fn a_known_gap_prints_its_id_and_its_reply() {
     assert!(!stdout.contains("doesn't cover this yet"), "{stdout}");
     assert!(stdout.contains("not medical advice"), "{stdout}");
 }
+
+/// `ask --explain` prints the concepts the question was read as and how each passage scored,
+/// then the answer.
+#[test]
+fn ask_explain_shows_the_concepts_and_each_passages_score() {
+    let output = ldnbot()
+        .args(["ask", "--explain", "What are the side effects of LDN?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("concept \"side effects\""), "{out}");
+    let scored = out
+        .lines()
+        .find(|l| l.contains("balancing-risks-and-benefits"))
+        .unwrap_or_else(|| panic!("no score line for the answer: {out}"));
+    for field in ["bm25", "coverage 1.00", "rank"] {
+        assert!(scored.contains(field), "{scored}");
+    }
+    // The answer itself follows the explanation.
+    assert!(
+        out.contains("insomnia") && out.contains("not medical advice"),
+        "{out}"
+    );
+}
