@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use ldnbot::answer::{Answer, Engine};
+use ldnbot::answer::{Answer, Engine, Reason};
 use ldnbot::config::{AnswerConfig, SafetyConfig};
 use libfuzzer_sys::fuzz_target;
 
@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
                 "score {score}"
             );
         }
-        Answer::Unanswered { .. } => assert!(answer.reason().is_some()),
+        Answer::Unanswered { reason, gap, .. } => {
+            let looked_at: String = question.chars().take(2000).collect();
+            assert_eq!(*reason == Reason::Empty, looked_at.trim().is_empty());
+            assert_eq!(gap.is_some(), *reason == Reason::KnownGap);
+        }
     }
     let text = ldnbot::reply::text(&answer, engine);
     assert!(text.contains(engine.disclaimer()));

@@ -247,6 +247,10 @@ pub fn alert_moderators(
         return;
     };
     let note = alert_note(asked, kind, record, data.safety.alert_identifies_member);
+    tracing::debug!(
+        message_id = asked.message_id.map(MessageId::get),
+        "alerting moderators"
+    );
     tokio::spawn(async move {
         let message = CreateMessage::new()
             .content(note)

@@ -80,6 +80,7 @@ async fn on_message(
     message: &Message,
 ) -> Result<(), Error> {
     let Some((text, source)) = question_in(message, bot_id, data) else {
+        tracing::debug!(message_id = message.id.get(), "not a question for the bot");
         return Ok(());
     };
     let question = Question {
@@ -93,7 +94,9 @@ async fn on_message(
         message_id: Some(message.id),
         locale: server_locale(ctx, message),
     };
-    ask::ask(data, question, &InChannel { ctx, message }).await
+    let handled = ask::ask(data, question, &InChannel { ctx, message }).await;
+    tracing::debug!(message_id = message.id.get(), "message handled");
+    handled
 }
 
 /// A message carries no locale, so a mention gets the numbers of its server's

@@ -454,10 +454,10 @@ fn a_corrupt_database_is_named_and_exits_2() {
 
 #[test]
 fn eval_without_a_technique_scores_what_it_contributes() {
-    let strict = |extra: &[&str]| -> u64 {
+    let strict_on = |file: &str, extra: &[&str]| -> u64 {
         let output = ldnbot()
             .arg("eval")
-            .arg(data("dev.jsonl"))
+            .arg(data(file))
             .arg("--json")
             .args(extra)
             .output()
@@ -467,9 +467,15 @@ fn eval_without_a_technique_scores_what_it_contributes() {
         let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
         summary["strict"].as_u64().unwrap()
     };
+    let strict = |extra: &[&str]| strict_on("dev.jsonl", extra);
     let all = strict(&[]);
     assert!(strict(&["--without", "synonyms"]) < all);
     assert!(strict(&["--without", "stop-words,typos"]) < all);
+    assert!(strict(&["--without", "headings"]) < all);
+    assert!(strict(&["--without", "corroboration"]) < all);
+    // Sentence shapes only matter for the way members write (the held-out set).
+    let members = |extra: &[&str]| strict_on("members.jsonl", extra);
+    assert!(members(&["--without", "shapes"]) < members(&[]));
 }
 
 /// A message nobody could read as anything but an emergency happening now.
@@ -651,4 +657,29 @@ fn a_known_gap_prints_its_id_and_its_reply() {
     assert!(stdout.contains(reply), "{stdout}");
     assert!(!stdout.contains("doesn't cover this yet"), "{stdout}");
     assert!(stdout.contains("not medical advice"), "{stdout}");
+}
+
+/// `ask --explain` prints the concepts the question was read as and how each passage scored,
+/// then the answer.
+#[test]
+fn ask_explain_shows_the_concepts_and_each_passages_score() {
+    let output = ldnbot()
+        .args(["ask", "--explain", "What are the side effects of LDN?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("concept \"side effects\""), "{out}");
+    let scored = out
+        .lines()
+        .find(|l| l.contains("balancing-risks-and-benefits"))
+        .unwrap_or_else(|| panic!("no score line for the answer: {out}"));
+    for field in ["bm25", "coverage 1.00", "rank"] {
+        assert!(scored.contains(field), "{scored}");
+    }
+    // The answer itself follows the explanation.
+    assert!(
+        out.contains("insomnia") && out.contains("not medical advice"),
+        "{out}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ldnbot::answer::Answer;
 use ldnbot::bot::{self, Token};
@@ -14,11 +14,10 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::logs;
 use crate::support::*;
 
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
-/// How long to wait before concluding that something did not happen.
-pub(crate) const QUIET: Duration = Duration::from_millis(300);
 
 const SIDE_EFFECTS: &str = "What are the side effects of LDN?";
 const OFF_TOPIC: &str = "How do I bake sourdough bread?";
@@ -40,13 +39,7 @@ fn knowledge_dir() -> PathBuf {
 }
 
 fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_test_writer()
-        .try_init();
+    crate::logs::install();
 }
 
 pub(crate) async fn start(tweak: impl FnOnce(&mut Config)) -> Running {
@@ -168,8 +161,9 @@ impl Running {
             .expect("review entries")
     }
 
-    pub(crate) async fn stop(mut self) -> Duration {
-        let started = Instant::now();
+    /// Asks the bot to stop and waits for `serve` to return (bounded, so a hang fails the
+    /// test; how quickly it stops is measured in `benches/`, not here).
+    pub(crate) async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -179,7 +173,14 @@ impl Running {
             .expect("serve did not return after shutdown")
             .expect("serve panicked");
         assert!(result.is_ok(), "serve failed: {result:?}");
-        started.elapsed()
+    }
+
+    /// Whether what the member finally sees for interaction `id` is private. In Discord the
+    /// first response decides: a deferral's flag, which its first followup inherits.
+    pub(crate) fn shown_privately(&self, id: u64) -> bool {
+        self.fake
+            .original_response(id)
+            .is_some_and(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0)
     }
 }
 
@@ -289,7 +290,7 @@ async fn commands_are_registered_with_descriptions_and_max_length() {
         .find(|p| p["op"] == 2)
         .expect("IDENTIFY");
     assert_eq!(identify["d"]["intents"], (1 << 0) | (1 << 9) | (1 << 12));
-    assert!(bot.stop().await < Duration::from_secs(5));
+    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,7 +364,14 @@ async fn off_topic_questions_get_the_abstention_and_a_review_row() {
     assert_eq!(items[0].reason, Reason::NoMatch);
     assert_eq!(items[0].source, Source::Slash);
     assert_eq!(items[0].guild_id.as_deref(), Some(&*GUILD_ID.to_string()));
-    assert_ne!(items[0].user_key.as_deref(), Some("42"));
+    let key = items[0]
+        .user_key
+        .as_deref()
+        .expect("the member's key is stored");
+    assert!(
+        key.len() >= 16 && key != "42",
+        "a keyed hash, not the id: {key}"
+    );
 
     // A near miss lists the closest topic.
     let reply = bot
@@ -405,10 +413,11 @@ async fn mass_mentions_inside_a_question_ping_no_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     let bot = start(|_| {}).await;
+    let (own, other) = (logs::unique_message_id(), logs::unique_message_id());
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1301, User::bot_user(), SIDE_EFFECTS, true),
+            guild_message(own, User::bot_user(), SIDE_EFFECTS, true),
         )
         .await;
     let mut other_bot = User::new(77);
@@ -416,7 +425,7 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1302, other_bot, SIDE_EFFECTS, true),
+            guild_message(other, other_bot, SIDE_EFFECTS, true),
         )
         .await;
     bot.fake
@@ -439,8 +448,12 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     // The question shown is the text without the mention.
     assert!(text.contains(SIDE_EFFECTS) && !text.contains(&format!("<@{BOT_USER_ID}>")));
     assert_eq!(custom_ids(&post.body).len(), 2);
-    // Handled in order: by now the bots' messages were seen and ignored.
-    tokio::time::sleep(QUIET).await;
+    // The bots' messages were seen and ignored (each event runs on a task of its own, so
+    // the reply above proves nothing about them).
+    for id in [own, other] {
+        logs::handled(id).await;
+        assert!(logs::logged(id, logs::NOT_A_QUESTION), "message {id}");
+    }
     let posts: Vec<_> = bot
         .fake
         .requests()
@@ -450,13 +463,15 @@ async fn a_mention_gets_a_reply_and_bots_get_nothing() {
     assert_eq!(posts.len(), 1, "only the member got a reply: {posts:#?}");
 
     // A server message without a mention is not a question.
+    let plain = logs::unique_message_id();
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(1304, User::new(42), SIDE_EFFECTS, false),
+            guild_message(plain, User::new(42), SIDE_EFFECTS, false),
         )
         .await;
-    tokio::time::sleep(QUIET).await;
+    logs::handled(plain).await;
+    assert!(logs::logged(plain, logs::NOT_A_QUESTION));
     assert_eq!(
         bot.fake
             .requests()
@@ -529,7 +544,23 @@ async fn the_context_menu_answers_the_target_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autocomplete_suggests_and_a_suggestion_leads_to_its_passage() {
     let bot = start(|_| {}).await;
-    for (id, partial) in [(1601, "side eff"), (1602, "naltrex"), (1603, "")] {
+    // What each partial question suggests first, and a phrase of that passage's text.
+    // Headings that hold every word typed come first, in knowledge order; nothing typed
+    // lists the sections from the top.
+    let expected = [
+        (
+            1601,
+            "side eff",
+            ("Balancing Risks and Benefits", "insomnia"),
+        ),
+        (
+            1602,
+            "naltrex",
+            ("What is Low Dose Naltrexone (LDN)?", "FDA-approved"),
+        ),
+        (1603, "", ("Overview", "chronic inflammatory disorder")),
+    ];
+    for (id, partial, (heading, phrase)) in expected {
         bot.fake
             .dispatch(
                 "INTERACTION_CREATE",
@@ -559,16 +590,13 @@ async fn autocomplete_suggests_and_a_suggestion_leads_to_its_passage() {
             .expect("string value")
             .to_string();
         let ask_id = id + 100;
+        assert!(value.contains(heading), "{partial:?}: {value:?}");
         let answer = bot.ask(ask_id, &value, Member::plain(42)).await;
-        let title = answer.embeds()[0]["title"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        assert_eq!(
-            title,
-            choices[0]["name"].as_str().unwrap_or(""),
-            "{partial:?}"
-        );
+        let embed = &answer.embeds()[0];
+        let title = embed["title"].as_str().unwrap_or("");
+        assert!(title.contains(heading), "{partial:?}: {title:?}");
+        let text = embed["description"].as_str().unwrap_or("");
+        assert!(text.contains(phrase), "{partial:?}: {text}");
     }
     bot.stop().await;
 }
@@ -621,14 +649,28 @@ async fn feedback_buttons_are_acknowledged_and_recorded() {
         "a helpful click keeps no question"
     );
 
-    // A button from some other version of the bot is answered, not ignored.
+    // A button from some other version of the bot is answered, not ignored, and records
+    // nothing.
+    let before = bot.review.stats(now_unix()).expect("stats").all_time;
     bot.fake
         .dispatch(
             "INTERACTION_CREATE",
             button_click(1704, "fb:zz", Member::plain(44)),
         )
         .await;
-    assert!(bot.callback(1704).await.is_ephemeral());
+    let stale = bot.callback(1704).await;
+    assert!(stale.is_ephemeral());
+    assert!(
+        stale.all_text().contains("no longer works"),
+        "{}",
+        stale.all_text()
+    );
+    let after = bot.review.stats(now_unix()).expect("stats").all_time;
+    assert_eq!(
+        (after.helpful, after.unhelpful),
+        (before.helpful, before.unhelpful)
+    );
+    assert_eq!(bot.open_items().len(), 1, "the stale click wrote no row");
     bot.stop().await;
 }
 
@@ -648,7 +690,12 @@ async fn the_question_over_the_limit_gets_the_wait_reply() {
     assert!(cb.is_ephemeral());
     let text = cb.content().unwrap_or("");
     assert!(text.contains("wait") && text.contains(" s"), "{text}");
+    assert!(!text.contains("insomnia"), "refused, not answered: {text}");
     assert_no_pings(cb.message_body());
+    // The refused question was not asked: nothing to review. An off-topic one shows it.
+    let refused = bot.ask(1805, OFF_TOPIC, Member::plain(42)).await;
+    assert!(refused.content().unwrap_or("").contains("wait"));
+    assert!(bot.open_items().is_empty(), "{:#?}", bot.open_items());
     // Someone else may still ask.
     let cb = bot.ask(1804, SIDE_EFFECTS, Member::plain(43)).await;
     assert!(!cb.embeds().is_empty());
@@ -676,23 +723,15 @@ async fn the_bot_reconnects_after_a_dropped_connection() {
     assert!(cb.all_text().contains("insomnia"));
     assert!(bot.fake.identify_count() + bot.fake.resume_count() > sessions);
     assert!(bot.fake.connection_count() >= 2);
-    let elapsed = bot.stop().await;
-    assert!(
-        elapsed < Duration::from_secs(5),
-        "slow shutdown: {elapsed:?}"
-    );
+    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_is_clean_and_quick() {
+async fn shutdown_is_clean() {
     let bot = start(|_| {}).await;
     let _ = bot.ask(2001, SIDE_EFFECTS, Member::plain(42)).await;
     let fake = bot.fake.clone();
-    let elapsed = bot.stop().await;
-    assert!(
-        elapsed < Duration::from_secs(3),
-        "slow shutdown: {elapsed:?}"
-    );
+    bot.stop().await;
     assert!(
         fake.wait_until(WAIT, |f| !f.is_connected()).await,
         "the gateway connection was not closed"
@@ -749,6 +788,7 @@ async fn moderators_list_resolve_and_export_and_members_are_refused() {
     let refusal = bot
         .slash(2205, "stats", Value::Null, Member::plain(42))
         .await;
+    assert!(refusal.is_ephemeral());
     assert!(refusal.all_text().contains("don't have permission"));
     assert_eq!(bot.open_items().len(), 1, "nothing changed");
 
@@ -762,7 +802,7 @@ async fn moderators_list_resolve_and_export_and_members_are_refused() {
         )
         .await;
     let list = bot.final_reply(2206).await;
-    assert!(list.is_ephemeral() || bot.callback(2206).await.is_ephemeral());
+    assert!(bot.shown_privately(2206), "the list is private");
     let text = list.all_text();
     assert!(text.contains("sourdough"), "{text}");
     assert!(text.contains(&format!("#{item}")), "{text}");
@@ -778,6 +818,7 @@ async fn moderators_list_resolve_and_export_and_members_are_refused() {
         )
         .await;
     let export = bot.final_reply(2207).await;
+    assert!(bot.shown_privately(2207), "the export is private");
     let (name, csv) = export.files.first().cloned().expect("a CSV file");
     assert!(name.ends_with(".csv"), "{name}");
     let csv = String::from_utf8_lossy(&csv);
@@ -788,6 +829,8 @@ async fn moderators_list_resolve_and_export_and_members_are_refused() {
         .slash(2208, "stats", Value::Null, Member::moderator(50))
         .await;
     let stats = bot.final_reply(2208).await;
+    assert!(bot.shown_privately(2208), "the stats are private");
+    assert_no_pings(stats.message_body());
     assert!(
         stats.all_text().contains("abstained"),
         "{}",
@@ -807,6 +850,8 @@ async fn moderators_list_resolve_and_export_and_members_are_refused() {
         )
         .await;
     let done = bot.final_reply(2209).await;
+    assert!(bot.shown_privately(2209), "the resolve reply is private");
+    assert_no_pings(done.message_body());
     assert!(done.all_text().contains("resolved"), "{}", done.all_text());
     let entry = bot.review.entry(item).expect("entry").expect("exists");
     assert_eq!(entry.status, Status::Resolved);
@@ -920,21 +965,26 @@ async fn mentions_and_dms_can_be_switched_off() {
         c.discord.answer_dms = false;
     })
     .await;
+    let (mention, dm) = (logs::unique_message_id(), logs::unique_message_id());
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            guild_message(2701, User::new(42), SIDE_EFFECTS, true),
+            guild_message(mention, User::new(42), SIDE_EFFECTS, true),
         )
         .await;
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            dm_message(2702, User::new(42), SIDE_EFFECTS),
+            dm_message(dm, User::new(42), SIDE_EFFECTS),
         )
         .await;
-    // /ask still works, and by the time it is answered the messages were handled.
-    let _ = bot.ask(2703, SIDE_EFFECTS, Member::plain(42)).await;
-    tokio::time::sleep(QUIET).await;
+    // /ask still works.
+    let cb = bot.ask(2703, SIDE_EFFECTS, Member::plain(42)).await;
+    assert!(cb.all_text().contains("insomnia"), "{}", cb.all_text());
+    for id in [mention, dm] {
+        logs::handled(id).await;
+        assert!(logs::logged(id, logs::NOT_A_QUESTION), "message {id}");
+    }
     let posts: Vec<_> = bot
         .fake
         .requests()

@@ -271,10 +271,33 @@ fn every_naughty_string_gets_an_answer_or_a_reason() {
     let text = std::fs::read_to_string(data("blns.json")).unwrap();
     let strings: Vec<String> = serde_json::from_str(&text).unwrap();
     assert!(strings.len() > 400);
+    let mut answered = 0;
     for input in &strings {
         let answer = engine().answer(input).expect("the index answers");
-        assert!(answer.is_found() || answer.reason().is_some());
+        match &answer {
+            Answer::Found { passage, score, .. } => {
+                answered += 1;
+                assert!(engine().passage(&passage.id).is_some(), "{input:?}");
+                assert!((0.0..=1.0).contains(score), "{input:?}: {score}");
+            }
+            Answer::Unanswered { reason, gap, .. } => {
+                let blank = input
+                    .chars()
+                    .take(2000)
+                    .collect::<String>()
+                    .trim()
+                    .is_empty();
+                assert_eq!(*reason == Reason::Empty, blank, "{input:?}: {reason:?}");
+                assert_eq!(gap.is_some(), *reason == Reason::KnownGap, "{input:?}");
+            }
+        }
     }
+    // Hostile strings are noise, not questions: nearly all of them abstain.
+    assert!(
+        answered * 10 < strings.len(),
+        "{answered} of {} answered",
+        strings.len()
+    );
 }
 
 #[test]
@@ -382,4 +405,50 @@ fn one_search_per_question_abstentions_included() {
             answer.reason()
         );
     }
+}
+
+/// Why the bot abstains matters to moderators: a question sharing nothing informative with
+/// any passage is "no match", not "low confidence".
+#[test]
+fn an_abstention_says_which_kind_it_is() {
+    for question in [
+        "Who painted the Mona Lisa?",
+        "qwertyuiop",
+        "How do I bake sourdough bread?",
+    ] {
+        let answer = engine().answer(question).expect("the index answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::NoMatch),
+            "{question:?}: {answer:?}"
+        );
+    }
+}
+
+/// Two passages with exactly the same evidence: the first in knowledge order answers, every
+/// time, so the answer never depends on a tie's accident.
+#[test]
+fn a_tie_goes_to_the_first_passage() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# Home Remedies\n\n## Ginger Compress\n\nA warm ginger compress on a sore \
+                knuckle is a home remedy some members use during a flare.\n";
+    std::fs::write(dir.path().join("a-remedies.md"), text).unwrap();
+    std::fs::write(dir.path().join("b-remedies.md"), text).unwrap();
+    let engine = Engine::load(
+        dir.path(),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+    )
+    .expect("loads");
+    let answer = engine
+        .answer("Does a warm ginger compress help a sore knuckle?")
+        .expect("answers");
+    assert_eq!(
+        answer
+            .passage()
+            .filter(|_| answer.is_found())
+            .map(|p| p.id.as_str()),
+        Some("a-remedies/ginger-compress"),
+        "{answer:?}"
+    );
 }

@@ -1,9 +1,11 @@
+mod bot_promises;
 mod cli;
 mod discord;
 mod doctor;
 mod engine;
 mod fake_discord_smoke;
 mod hardening;
+mod logs;
 mod originality;
 mod privacy;
 mod props;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use ldnbot::answer::{Answer, Engine};
+use ldnbot::answer::{Answer, Engine, Reason};
 use ldnbot::config::{AnswerConfig, Config, SafetyConfig};
 use ldnbot::knowledge::parse_article;
 use ldnbot::reply::{self, JsonAnswer};
@@ -67,9 +67,12 @@ fn check_answer(question: &str) -> Result<(), TestCaseError> {
             reason,
             best_guess,
             closest,
-            ..
+            gap,
         } => {
-            prop_assert_eq!(answer.reason(), Some(*reason));
+            // "Empty" is said of blank questions, and of nothing else.
+            let looked_at: String = question.chars().take(2000).collect();
+            prop_assert_eq!(*reason == Reason::Empty, looked_at.trim().is_empty());
+            prop_assert_eq!(gap.is_some(), *reason == Reason::KnownGap);
             if let Some(guess) = best_guess {
                 prop_assert!(engine.passage(&guess.passage.id).is_some());
                 prop_assert_eq!(&closest[0].passage.id, &guess.passage.id);
@@ -80,13 +83,24 @@ fn check_answer(question: &str) -> Result<(), TestCaseError> {
             }
         }
     }
-    prop_assert!(answer.is_found() != answer.reason().is_some());
     // Every reply, answer or not, carries the disclaimer.
     let text = reply::text(&answer, engine);
     prop_assert!(text.contains(engine.disclaimer()));
     let json = serde_json::to_string(&JsonAnswer::new(question, &answer, engine))
         .map_err(|err| TestCaseError::fail(err.to_string()))?;
-    prop_assert!(!json.is_empty());
+    let line: serde_json::Value =
+        serde_json::from_str(&json).map_err(|err| TestCaseError::fail(err.to_string()))?;
+    prop_assert_eq!(line["question"].as_str(), Some(question));
+    prop_assert_eq!(line["answered"].as_bool(), Some(answer.is_found()));
+    prop_assert_eq!(line["reason"].as_str(), answer.reason().map(Reason::as_str));
+    prop_assert_eq!(
+        line["passage_id"].as_str(),
+        answer
+            .passage()
+            .filter(|_| answer.is_found())
+            .map(|p| p.id.as_str())
+    );
+    prop_assert_eq!(line["disclaimer"].as_str(), Some(engine.disclaimer()));
     // The same question gets the same answer.
     let again = engine.answer(question).expect("the index answers");
     prop_assert_eq!(

@@ -23,6 +23,8 @@ const TURMERIC: &str =
 evening. Turmeric contains curcumin; ask your doctor before combining curcumin supplements with \
 your medication.\n";
 const TURMERIC_QUESTION: &str = "Can I drink turmeric golden milk with curcumin?";
+/// The id the turmeric section gets: article file name and heading slug.
+const TURMERIC_ID: &str = "ldn-rheumatoid-arthritis/turmeric-golden-milk";
 
 const GINGER: &str = "# Home Remedies\n\n## Ginger Compress\n\nA warm ginger compress on a sore \
 knuckle is a home remedy some members use during a flare.\n";
@@ -197,9 +199,38 @@ fn a_reload_reports_changed_and_removed_passages() -> Result<()> {
 fn reloading_unchanged_knowledge_says_so() -> Result<()> {
     let dir = knowledge_copy()?;
     let live = live_engine(dir.path())?;
+    let before = live.current();
     let report = live.reload_blocking(Trigger::Signal)?;
+    // The files were read again: a new engine, built from every article of the folder.
+    let after = live.current();
+    assert!(!Arc::ptr_eq(&before, &after), "nothing was rebuilt");
+    let mut files: Vec<_> = fs::read_dir(dir.path())?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    files.sort();
+    let mut reported = report.files.clone();
+    reported.sort();
+    assert_eq!(reported, files);
+    assert_eq!(report.trigger, Trigger::Signal);
+    assert_eq!(report.passages_before, before.passages().len());
+    assert_eq!(report.passages_after, before.passages().len());
     assert!(report.is_unchanged());
     assert!(report.added.is_empty() && report.removed.is_empty() && report.changed.is_empty());
+    // The version is of the content: one changed byte changes it, and reverting it
+    // brings the first version back.
+    let article = dir.path().join(ARTICLE);
+    let text = fs::read_to_string(&article)?;
+    fs::write(&article, text.replace("vivid dreams", "vivid dreamz"))?;
+    let changed = live.reload_blocking(Trigger::Signal)?;
+    assert!(!changed.is_unchanged());
+    assert_eq!(changed.changed.len(), 1, "{:?}", changed.changed);
+    fs::write(&article, text)?;
+    let back = live.reload_blocking(Trigger::Signal)?;
+    assert_eq!(back.version, report.version);
+    assert_eq!(report.version, before.version());
     let text = report.to_string();
     assert!(text.contains("no changes"), "{text}");
     assert!(text.contains("sighup"), "{text}");
@@ -296,8 +327,11 @@ async fn the_async_reload_fails_safely_too() -> Result<()> {
     fs::remove_file(dir.path().join("broken.md"))?;
     append(&dir.path().join(ARTICLE), TURMERIC)?;
     let report = live.reload(Trigger::Command).await?;
-    assert_eq!(report.added.len(), 1);
-    assert!(found_id(&live.current(), TURMERIC_QUESTION).is_some());
+    assert_eq!(report.added, [TURMERIC_ID]);
+    assert_eq!(
+        found_id(&live.current(), TURMERIC_QUESTION).as_deref(),
+        Some(TURMERIC_ID)
+    );
     Ok(())
 }
 
@@ -548,7 +582,10 @@ async fn the_watcher_picks_up_an_edited_file() -> Result<()> {
     let waited = wait_for_new_version(&live, &before, Duration::from_secs(10)).await;
     watcher.abort();
     waited?;
-    assert!(found_id(&live.current(), TURMERIC_QUESTION).is_some());
+    assert_eq!(
+        found_id(&live.current(), TURMERIC_QUESTION).as_deref(),
+        Some(TURMERIC_ID)
+    );
     Ok(())
 }
 
@@ -571,6 +608,9 @@ async fn sighup_reloads() -> Result<()> {
     let waited = wait_for_new_version(&live, &before, Duration::from_secs(10)).await;
     reloader.abort();
     waited?;
-    assert!(found_id(&live.current(), TURMERIC_QUESTION).is_some());
+    assert_eq!(
+        found_id(&live.current(), TURMERIC_QUESTION).as_deref(),
+        Some(TURMERIC_ID)
+    );
     Ok(())
 }

@@ -447,14 +447,35 @@ fn csv_export_survives_hostile_text() {
     );
     let column = |name: &str| header.iter().position(|c| c == name).expect("column");
 
-    for ((record, question), id) in records[1..].iter().zip(hostile).zip(&ids) {
+    // The normalised form of each, written out by hand: lowercase words, apostrophes
+    // dropped, everything else a word break.
+    let normalised = [
+        "plain question",
+        "commas everywhere here",
+        "she said ldn works",
+        "\"",
+        "line one line two line three end",
+        "cmd c calc a0",
+        "1 555 0100",
+        "2 3",
+        "sum a1 a9",
+        "tabbed",
+        "emoji and 日本語",
+        "trailing comma",
+        "",
+        "spaced",
+        "sum a1 a9",
+        "cmd",
+        "a list item",
+    ];
+    assert_eq!(normalised.len(), hostile.len());
+    for (((record, question), id), normalised) in
+        records[1..].iter().zip(hostile).zip(&ids).zip(normalised)
+    {
         assert_eq!(record.len(), header.len());
         assert_eq!(record[column("id")], id.to_string());
         assert_eq!(record[column("question")], neutralised(question));
-        assert_eq!(
-            record[column("normalised")],
-            neutralised(&normalise_question(question))
-        );
+        assert_eq!(record[column("normalised")], normalised, "{question:?}");
         assert_eq!(record[column("passage_id")], "'=HYPERLINK(\"x\")");
         assert_eq!(record[column("score")], "0.42");
         assert_eq!(record[column("guild_id")], GUILD.to_string());
@@ -672,16 +693,52 @@ fn a_locked_database_is_reported_as_locked() {
     drop(open(&path));
 }
 
+/// The immutable attribute (`chattr +i`) on a file that permission bits do not protect
+/// (the process is root), taken off again on drop so the temporary folder can go.
+struct Immutable(Option<std::path::PathBuf>);
+
+impl Immutable {
+    fn set_if_writable(path: &Path) -> Immutable {
+        if fs::OpenOptions::new().write(true).open(path).is_err() {
+            return Immutable(None);
+        }
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .expect("chattr (e2fsprogs) runs");
+        assert!(
+            status.success(),
+            "chattr +i {} failed: {status}",
+            path.display()
+        );
+        Immutable(Some(path.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(path)
+                .status();
+        }
+    }
+}
+
 #[test]
 fn a_read_only_database_is_reported_as_read_only() {
     use std::os::unix::fs::PermissionsExt as _;
     let (_dir, path) = temp_db();
     drop(open(&path));
     fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).expect("chmod");
-    if fs::OpenOptions::new().write(true).open(&path).is_ok() {
-        // Running as root: permissions do not stop writes, nothing to test.
-        return;
-    }
+    // Root writes through permission bits; the immutable attribute stops root too.
+    let _immutable = Immutable::set_if_writable(&path);
+    assert!(
+        fs::OpenOptions::new().write(true).open(&path).is_err(),
+        "the test file is still writable"
+    );
     let error = ReviewLog::open(&path, settings()).expect_err("read-only");
     assert!(matches!(error, ReviewError::ReadOnly { .. }), "{error:?}");
     assert!(error.to_string().contains(&path.display().to_string()));

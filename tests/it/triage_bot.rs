@@ -6,7 +6,8 @@ use ldnbot::review::Reason;
 use ldnbot::triage::Level;
 use serde_json::json;
 
-use crate::discord::{assert_no_pings, custom_ids, start, start_with, Running, QUIET};
+use crate::discord::{assert_no_pings, custom_ids, start, start_with, Running};
+use crate::logs;
 use crate::support::*;
 
 /// Emergencies happening now, as members might write them.
@@ -248,13 +249,26 @@ async fn a_caution_gets_the_answer_plus_the_safety_line() {
     } else {
         assert!(text.contains(ldnbot::reply::NOT_COVERED), "{text}");
     }
-    // A caution alerts nobody.
-    tokio::time::sleep(QUIET).await;
+    // A caution alerts nobody: the same message as a mention, handled to the end, queued no
+    // alert.
+    let mention = logs::unique_message_id();
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            guild_message(mention, User::new(42), CAUTION, true),
+        )
+        .await;
+    logs::handled(mention).await;
+    assert!(logs::logged(mention, logs::HANDLED));
     assert!(
-        !bot.fake
-            .requests()
-            .iter()
-            .any(|r| r.is("POST", &format!("/channels/{CHANNEL_ID}/messages"))),
+        !logs::logged(mention, logs::ALERTING),
+        "a caution queued an alert"
+    );
+    assert!(
+        !bot.fake.requests().iter().any(|r| {
+            r.is("POST", &format!("/channels/{CHANNEL_ID}/messages"))
+                && r.body["message_reference"].is_null()
+        }),
         "a caution posted an alert"
     );
     bot.stop().await;
@@ -290,15 +304,19 @@ async fn an_urgent_dm_gets_the_notice_in_the_dm_and_the_alert_links_nothing() {
         });
     })
     .await;
+    let id = logs::unique_message_id();
     bot.fake
         .dispatch(
             "MESSAGE_CREATE",
-            dm_message(3701, User::new(42), SWELLING_NOW),
+            dm_message(id, User::new(42), SWELLING_NOW),
         )
         .await;
     let reply = bot
         .channel_post(dm_channel_id(42), |r| {
-            r.body["message_reference"]["message_id"] == "3701"
+            r.body["message_reference"]["message_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                == Some(id)
         })
         .await
         .expect("a reply in the DM");
@@ -325,5 +343,10 @@ async fn an_urgent_dm_gets_the_notice_in_the_dm_and_the_alert_links_nothing() {
         "{note}"
     );
     assert!(!note.contains("discord.com/channels"), "{note}");
+    logs::handled(id).await;
+    assert!(
+        logs::logged(id, logs::ALERTING),
+        "the alert is seen in the log"
+    );
     bot.stop().await;
 }

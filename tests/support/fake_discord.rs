@@ -31,6 +31,8 @@ use super::faults::Faults;
 use super::payloads::{self, perms, Member, User};
 use super::payloads::{APP_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, OWNER_USER_ID};
 
+mod rules;
+
 /// Gateway intent bits the fake honours when delivering message events.
 const INTENT_GUILDS: u64 = 1 << 0;
 const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
@@ -65,6 +67,12 @@ fn read_only_channel_json() -> Value {
 /// How long `dispatch` waits for a connected session before giving up.
 const DISPATCH_WAIT: Duration = Duration::from_secs(15);
 
+/// Discord drops an interaction whose first callback comes later than this.
+pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How long an interaction token works for followups and edits (Discord: 15 minutes).
+pub const WEBHOOK_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
 /// Knobs of the fake. `FakeConfig::default()` is what [`FakeDiscord::start`] uses.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
@@ -83,9 +91,17 @@ pub struct FakeConfig {
     /// content/embeds/attachments/components of guild messages that don't mention the bot when
     /// the MESSAGE_CONTENT intent is missing.
     pub enforce_intents: bool,
-    /// If set, an interaction callback arriving later than this after the INTERACTION_CREATE
-    /// dispatch fails with 404 "Unknown interaction" (Discord's deadline is 3 s).
+    /// An interaction callback arriving later than this after the INTERACTION_CREATE
+    /// dispatch (on the fake's clock, see [`FakeDiscord::advance_clock`]) fails with 404
+    /// 10062 "Unknown interaction", like Discord's 3 s deadline. On by default; a test that
+    /// turns it off says why.
     pub interaction_deadline: Option<Duration>,
+    /// Users who do not accept DMs from the bot: messages to their DM channel get 403 50007
+    /// "Cannot send messages to this user".
+    pub dm_closed_users: Vec<u64>,
+    /// Users the bot cannot open a DM channel with: `POST /users/@me/channels` gets 400 50033
+    /// "Invalid Recipient(s)".
+    pub dm_unavailable_users: Vec<u64>,
     /// Uploads larger than this (sum of file parts) get 413 (40005).
     pub max_upload_bytes: usize,
     /// Panic in `dispatch` if serenity 0.12.5 would not deserialize the event (it would drop
@@ -107,7 +123,9 @@ impl Default for FakeConfig {
             extra_members: vec![],
             validate_messages: true,
             enforce_intents: true,
-            interaction_deadline: None,
+            interaction_deadline: Some(INTERACTION_DEADLINE),
+            dm_closed_users: vec![],
+            dm_unavailable_users: vec![],
             max_upload_bytes: payloads::ATTACHMENT_SIZE_LIMIT as usize,
             check_dispatches: true,
             echo_bot_messages: true,
@@ -240,8 +258,12 @@ struct ActiveSession {
 }
 
 struct InteractionState {
+    /// On the fake's clock ([`Inner::now`]).
     dispatched_at: Instant,
     acked: bool,
+    /// Acknowledged with a deferral (type 5) whose "thinking…" message no followup has
+    /// replaced yet: the next followup edits it and keeps its visibility.
+    thinking: bool,
     kind: u64,
     channel_id: u64,
     guild_id: Option<u64>,
@@ -281,6 +303,8 @@ struct Inner {
     /// `false` while [`FakeDiscord::hold_gateway`] keeps IDENTIFY and RESUME unanswered.
     gateway_open: watch::Sender<bool>,
     faults: Faults,
+    /// How far the test moved the fake's clock ahead of real time, in milliseconds.
+    clock_ahead_ms: AtomicU64,
 }
 
 struct ServerGuard {
@@ -329,6 +353,7 @@ impl FakeDiscord {
             resume_count: AtomicUsize::new(0),
             gateway_open: watch::channel(true).0,
             faults: Faults::default(),
+            clock_ahead_ms: AtomicU64::new(0),
         });
         let app = Router::new()
             .route("/gateway", any(ws_route))
@@ -431,6 +456,15 @@ impl FakeDiscord {
             self.inner.notify();
             return true;
         }
+    }
+
+    /// Registers an interaction as if it had been dispatched, without a gateway session: for
+    /// tests of the REST rules alone.
+    pub fn open_interaction(&self, data: Value) {
+        let mut d = self.inner.lock();
+        let _ = self
+            .inner
+            .prepare_dispatch(&mut d, "INTERACTION_CREATE", data);
     }
 
     /// Sends a raw gateway payload (e.g. `{"op": 7, "d": null}` RECONNECT or `{"op": 9, "d":
@@ -609,6 +643,14 @@ impl FakeDiscord {
     pub fn next_id(&self) -> u64 {
         self.inner.next_id()
     }
+
+    /// Moves the fake's clock forward: interactions dispatched before now age by `by`, so a
+    /// test reaches the 3-second deadline or the 15-minute token lifetime without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.inner.clock_ahead_ms.fetch_add(ms, Ordering::SeqCst);
+        self.inner.notify();
+    }
 }
 
 /// Checks that serenity 0.12.5 deserializes the dispatch `event` with `data` into a known event
@@ -697,8 +739,11 @@ fn id_of(v: &Value) -> Option<u64> {
     }
 }
 
+/// DM channel ids are this plus the member's user id (see `payloads::dm_channel_id`).
+const DM_CHANNEL_BASE: u64 = 600_000_000_000_000_000;
+
 fn is_dm_channel(channel_id: u64) -> bool {
-    (600_000_000_000_000_000..700_000_000_000_000_000).contains(&channel_id)
+    (DM_CHANNEL_BASE..700_000_000_000_000_000).contains(&channel_id)
 }
 
 fn chars(v: &Value) -> usize {
@@ -847,6 +892,60 @@ fn validate_message(body: &Value, prefix: &str) -> Vec<(String, &'static str, St
     errs
 }
 
+/// Every rule a message body must pass (limits, components, `allowed_mentions`, and unless
+/// it is an edit, not empty), as Discord's error response; `None` if Discord would take it.
+fn message_rejection(
+    data: &Value,
+    files: &[FilePart],
+    prefix: &str,
+    check_empty: bool,
+) -> Option<(StatusCode, Value)> {
+    let mut errs = validate_message(data, prefix);
+    errs.extend(rules::components(data, prefix));
+    errs.extend(rules::allowed_mentions(data, prefix));
+    if !errs.is_empty() {
+        return Some(form_errors(&errs));
+    }
+    if check_empty && is_empty_message(data, files) {
+        return Some(discord_error(
+            StatusCode::BAD_REQUEST,
+            50006,
+            "Cannot send an empty message",
+        ));
+    }
+    None
+}
+
+/// Whether applying the edit `body` (with new `files`) to `message` leaves nothing to show.
+fn edit_leaves_empty(message: &Value, body: &Value, files: &[FilePart]) -> bool {
+    let mut after = json!({});
+    for k in [
+        "content",
+        "embeds",
+        "components",
+        "attachments",
+        "sticker_items",
+        "poll",
+    ] {
+        after[k] = match body.get(k) {
+            Some(v) => v.clone(),
+            None => message[k].clone(),
+        };
+    }
+    if let Some(keep) = body["attachments"].as_array() {
+        // Only attachments the edit keeps by id survive; new ones come as files.
+        let kept: Vec<Value> = message["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| keep.iter().any(|k| id_of(&k["id"]) == id_of(&a["id"])))
+            .cloned()
+            .collect();
+        after["attachments"] = json!(kept);
+    }
+    is_empty_message(&after, files)
+}
+
 fn is_empty_message(body: &Value, files: &[FilePart]) -> bool {
     let nonempty = |k: &str| match &body[k] {
         Value::String(s) => !s.is_empty(),
@@ -860,6 +959,7 @@ fn is_empty_message(body: &Value, files: &[FilePart]) -> bool {
             "embeds",
             "components",
             "sticker_ids",
+            "sticker_items",
             "poll",
             "attachments",
         ]
@@ -926,6 +1026,35 @@ impl Inner {
         self.ids.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// The fake's clock: real time plus whatever [`FakeDiscord::advance_clock`] added.
+    fn now(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.clock_ahead_ms.load(Ordering::SeqCst))
+    }
+
+    /// The interaction behind a webhook token, unless the token is unknown (404 10015) or
+    /// older than Discord's 15 minutes (401 50027).
+    fn webhook_interaction<'d>(
+        &self,
+        d: &'d Data,
+        token: &str,
+    ) -> Result<&'d InteractionState, (StatusCode, Value)> {
+        let Some(st) = d.interactions.get(token) else {
+            return Err(discord_error(
+                StatusCode::NOT_FOUND,
+                10015,
+                "Unknown Webhook",
+            ));
+        };
+        if self.now().saturating_duration_since(st.dispatched_at) > WEBHOOK_TOKEN_LIFETIME {
+            return Err(discord_error(
+                StatusCode::UNAUTHORIZED,
+                50027,
+                "Invalid Webhook Token",
+            ));
+        }
+        Ok(st)
+    }
+
     fn ws_url(&self) -> String {
         format!("ws://{}/gateway", self.addr)
     }
@@ -988,8 +1117,9 @@ impl Inner {
                     d.interactions.insert(
                         token.to_string(),
                         InteractionState {
-                            dispatched_at: Instant::now(),
+                            dispatched_at: self.now(),
                             acked: false,
+                            thinking: false,
                             kind: data["type"].as_u64().unwrap_or(0),
                             channel_id: id_of(&data["channel_id"]).unwrap_or(CHANNEL_ID),
                             guild_id: id_of(&data["guild_id"]),
@@ -1256,6 +1386,14 @@ impl Inner {
                 "Request entity too large",
             );
         }
+        if body.is_string() && matches!(method, "POST" | "PUT" | "PATCH") {
+            // The recorder keeps a body that did not parse as a JSON string.
+            return discord_error(
+                StatusCode::BAD_REQUEST,
+                50109,
+                "The request body contains invalid JSON.",
+            );
+        }
         let mut d = self.lock();
         match (method, segs.as_slice()) {
             ("GET", ["gateway"]) => ok(json!({"url": self.ws_url()})),
@@ -1272,6 +1410,18 @@ impl Inner {
             },
             ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
                 ok(self.app_info())
+            }
+            ("PUT", ["applications", _, "commands"])
+            | ("PUT", ["applications", _, "guilds", _, "commands"])
+                if !rules::command_list(body).is_empty() =>
+            {
+                form_errors(&rules::command_list(body))
+            }
+            ("POST", ["applications", _, "commands"])
+            | ("POST", ["applications", _, "guilds", _, "commands"])
+                if !rules::command_rules(body, "").is_empty() =>
+            {
+                form_errors(&rules::command_rules(body, ""))
             }
             ("PUT", ["applications", _, "commands"]) => {
                 let existing = d.global_commands.clone();
@@ -1313,31 +1463,41 @@ impl Inner {
                 self.interaction_callback(&mut d, token, query, body, files, validate)
             }
             ("POST", ["webhooks", _, token]) => {
-                let Some(st) = d.interactions.get(*token) else {
-                    return discord_error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+                let st = match self.webhook_interaction(&d, token) {
+                    Ok(st) => st,
+                    Err(rejection) => return rejection,
                 };
                 if !st.acked {
                     return discord_error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
                 }
                 let (channel_id, guild_id) = (st.channel_id, st.guild_id);
+                let thinking = st.thinking.then_some(st.original).flatten();
                 if validate {
-                    let errs = validate_message(body, "");
-                    if !errs.is_empty() {
-                        return form_errors(&errs);
+                    if let Some(rejection) = message_rejection(body, files, "", true) {
+                        return rejection;
                     }
-                    if is_empty_message(body, files) {
-                        return discord_error(
-                            StatusCode::BAD_REQUEST,
-                            50006,
-                            "Cannot send an empty message",
-                        );
+                }
+                if let Some(original) = thinking {
+                    // Like Discord: the first followup after a deferral replaces the
+                    // "thinking…" message, whose visibility the deferral already fixed.
+                    let mut edit = body.clone();
+                    if let Some(flags) = edit["flags"].as_u64() {
+                        edit["flags"] = json!(flags & !FLAG_EPHEMERAL);
                     }
+                    if let Some(st) = d.interactions.get_mut(*token) {
+                        st.thinking = false;
+                    }
+                    return match self.edit_message(&mut d, original, &edit, files) {
+                        Some(m) => ok(m),
+                        None => discord_error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
+                    };
                 }
                 ok(self.create_message(&mut d, channel_id, guild_id, body, files, true, 20))
             }
             (m @ ("GET" | "PATCH" | "DELETE"), ["webhooks", _, token, "messages", mid]) => {
-                let Some(st) = d.interactions.get(*token) else {
-                    return discord_error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+                let st = match self.webhook_interaction(&d, token) {
+                    Ok(st) => st,
+                    Err(rejection) => return rejection,
                 };
                 let target = if *mid == "@original" {
                     st.original
@@ -1357,9 +1517,20 @@ impl Inner {
                     }
                     _ => {
                         if validate {
-                            let errs = validate_message(body, "");
-                            if !errs.is_empty() {
-                                return form_errors(&errs);
+                            if let Some(rejection) = message_rejection(body, files, "", false) {
+                                return rejection;
+                            }
+                            if edit_leaves_empty(&d.messages[&target], body, files) {
+                                return discord_error(
+                                    StatusCode::BAD_REQUEST,
+                                    50006,
+                                    "Cannot send an empty message",
+                                );
+                            }
+                        }
+                        if let Some(st) = d.interactions.get_mut(*token) {
+                            if st.original == Some(target) {
+                                st.thinking = false;
                             }
                         }
                         match self.edit_message(&mut d, target, body, files) {
@@ -1386,17 +1557,35 @@ impl Inner {
                     }
                 }
                 if validate {
-                    let errs = validate_message(&body, "");
+                    if let Some(rejection) = message_rejection(&body, files, "", true) {
+                        return rejection;
+                    }
+                    let in_channel = |id: u64| {
+                        d.messages
+                            .get(&id)
+                            .is_some_and(|m| id_of(&m["channel_id"]) == Some(cid))
+                    };
+                    let errs = rules::message_reference(&body, in_channel);
                     if !errs.is_empty() {
                         return form_errors(&errs);
                     }
-                    if is_empty_message(&body, files) {
-                        return discord_error(
-                            StatusCode::BAD_REQUEST,
-                            50006,
-                            "Cannot send an empty message",
-                        );
+                    let reference = id_of(&body["message_reference"]["message_id"]);
+                    if reference.is_some_and(|id| !in_channel(id)) {
+                        // `fail_if_not_exists: false`: sent, without the reference.
+                        body["message_reference"] = Value::Null;
                     }
+                }
+                if is_dm_channel(cid)
+                    && self
+                        .config
+                        .dm_closed_users
+                        .contains(&(cid - DM_CHANNEL_BASE))
+                {
+                    return discord_error(
+                        StatusCode::FORBIDDEN,
+                        50007,
+                        "Cannot send messages to this user",
+                    );
                 }
                 ok(self.create_message(&mut d, cid, None, &body, files, false, 0))
             }
@@ -1428,9 +1617,16 @@ impl Inner {
             }
             ("PATCH", ["channels", _, "messages", mid]) => {
                 if validate {
-                    let errs = validate_message(body, "");
-                    if !errs.is_empty() {
-                        return form_errors(&errs);
+                    if let Some(rejection) = message_rejection(body, files, "", false) {
+                        return rejection;
+                    }
+                    let old = parse_u64(mid).and_then(|m| d.messages.get(&m));
+                    if old.is_some_and(|old| edit_leaves_empty(old, body, files)) {
+                        return discord_error(
+                            StatusCode::BAD_REQUEST,
+                            50006,
+                            "Cannot send an empty message",
+                        );
                     }
                 }
                 match parse_u64(mid).and_then(|m| self.edit_message(&mut d, m, body, files)) {
@@ -1452,13 +1648,16 @@ impl Inner {
             ("GET", ["channels", cid]) => match parse_u64(cid) {
                 Some(CHANNEL_ID) => ok(payloads::text_channel_json()),
                 Some(c) if is_dm_channel(c) => {
-                    let mut ch = payloads::dm_channel_json(&User::new(c - 600_000_000_000_000_000));
+                    let mut ch = payloads::dm_channel_json(&User::new(c - DM_CHANNEL_BASE));
                     ch["id"] = json!(c.to_string());
                     ok(ch)
                 }
                 _ => discord_error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
             },
             ("POST", ["users", "@me", "channels"]) => match id_of(&body["recipient_id"]) {
+                Some(uid) if self.config.dm_unavailable_users.contains(&uid) => {
+                    discord_error(StatusCode::BAD_REQUEST, 50033, "Invalid Recipient(s)")
+                }
                 Some(uid) => ok(payloads::dm_channel_json(&User::new(uid))),
                 None => form_errors(&[(
                     "recipient_id".into(),
@@ -1502,7 +1701,7 @@ impl Inner {
         let Some(st) = d.interactions.get(token) else {
             return discord_error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
         };
-        if deadline.is_some_and(|dl| st.dispatched_at.elapsed() > dl) {
+        if deadline.is_some_and(|dl| self.now().saturating_duration_since(st.dispatched_at) > dl) {
             return discord_error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
         }
         if st.acked {
@@ -1531,48 +1730,15 @@ impl Inner {
             )]);
         }
         if validate {
-            let errs = match kind {
-                4 | 7 => validate_message(data, "data."),
-                8 => {
-                    let mut errs = Vec::new();
-                    let choices = data["choices"].as_array().cloned().unwrap_or_default();
-                    if choices.len() > 25 {
-                        errs.push((
-                            "data.choices".to_string(),
-                            "BASE_TYPE_MAX_LENGTH",
-                            "Must be 25 or fewer in length.".to_string(),
-                        ));
-                    }
-                    for (i, c) in choices.iter().enumerate() {
-                        let n = chars(&c["name"]);
-                        if n == 0 || n > 100 {
-                            errs.push((
-                                format!("data.choices.{i}.name"),
-                                "BASE_TYPE_BAD_LENGTH",
-                                "Must be between 1 and 100 in length.".to_string(),
-                            ));
-                        }
-                        if chars(&c["value"]) > 100 {
-                            errs.push((
-                                format!("data.choices.{i}.value"),
-                                "BASE_TYPE_MAX_LENGTH",
-                                "Must be 100 or fewer in length.".to_string(),
-                            ));
-                        }
-                    }
-                    errs
-                }
-                _ => vec![],
+            let rejection = match kind {
+                4 | 7 => message_rejection(data, files, "data.", kind == 4),
+                8 => Some(rules::autocomplete(data))
+                    .filter(|errs| !errs.is_empty())
+                    .map(|errs| form_errors(&errs)),
+                _ => None,
             };
-            if !errs.is_empty() {
-                return form_errors(&errs);
-            }
-            if kind == 4 && is_empty_message(data, files) {
-                return discord_error(
-                    StatusCode::BAD_REQUEST,
-                    50006,
-                    "Cannot send an empty message",
-                );
+            if let Some(rejection) = rejection {
+                return rejection;
             }
         }
         let message_kind = if ikind == 2 { 20 } else { 0 };
@@ -1611,6 +1777,7 @@ impl Inner {
         };
         let st = d.interactions.get_mut(token).expect("interaction state");
         st.acked = true;
+        st.thinking = kind == 5;
         st.original = original;
         if query.split('&').any(|kv| kv == "with_response=true") {
             let message = original.and_then(|id| d.messages.get(&id).cloned());
