@@ -35,6 +35,13 @@ impl ReviewLog {
                 rusqlite::params![user_key, user_id.to_string()],
             )
             .at(path)?;
+        // Their verdicts on answers are keyed to them too.
+        connection
+            .execute(
+                "DELETE FROM feedback_votes WHERE user_key = ?1",
+                rusqlite::params![user_key],
+            )
+            .at(path)?;
         // (busy, frames in the log, frames checkpointed); busy is 1 when a
         // reader kept the log from being emptied.
         let (busy, _, _): (i64, i64, i64) = connection

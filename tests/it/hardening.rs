@@ -480,7 +480,7 @@ fn a_swapped_review_database_gets_no_promise_and_the_cli_refuses_it() {
         // The original comes back: rows go to it again, and everything
         // promised is in the file at the configured path.
         std::fs::rename(&saved, &db).expect("move back");
-        let after = "Can I knit a scarf in one evening?";
+        let after = "Who painted the Mona Lisa?";
         let reply = bot.ask(14_703, after, Member::plain(42)).await;
         assert!(
             reply.all_text().contains(MODERATORS_WILL_SEE),
