@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{unanswered, Answer, Engine, Reason, Related, CLOSEST_TOPICS};
 use crate::search::{Hit, SearchResult};
+use crate::strings::normalise_question;
 
 /// How evidence turns into an answer, a known gap or an abstention.
 ///
@@ -62,16 +63,6 @@ impl Decision {
             gap_over_passage: 0.6,
         }
     }
-}
-
-/// A question's words, lowercased, without punctuation: how a question asked
-/// again is recognised as an example.
-pub(super) fn wording(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 impl Engine {
@@ -129,7 +120,7 @@ impl Engine {
         let mut best: Option<(usize, f32)> = None;
         // A question that restates an example is that example's: what a
         // moderator linked is answered so the next time it is asked.
-        let restated = self.restated.get(&wording(question)).copied();
+        let restated = self.restated.get(&normalise_question(question)).copied();
         if let Some(target) = restated {
             if target < self.passages.len() {
                 best = Some((target, f32::INFINITY));

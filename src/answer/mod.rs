@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::{AnswerConfig, SafetyConfig};
 use crate::knowledge::{Example, Gap, Knowledge, KnowledgeError, Passage, Target};
 use crate::search::{SearchError, SearchIndex, SearchResult, Weights};
-use crate::strings::truncate_chars;
+use crate::strings::{normalise_question, truncate_chars};
 use crate::triage::{Assessment, Triage, TriageError};
 
 mod decision;
@@ -213,7 +213,7 @@ impl Engine {
             .collect();
         let restated = examples
             .iter()
-            .map(|&(target, text)| (decision::wording(text), target))
+            .map(|&(target, text)| (normalise_question(text), target))
             .collect();
         let index = SearchIndex::build(
             &knowledge.passages,

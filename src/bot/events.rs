@@ -38,14 +38,7 @@ pub async fn handle(
         } if privacy::is_forget_click(click) => privacy::on_forget_click(ctx, data, click).await?,
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(click),
-        } => {
-            if let Some(button) =
-                super::buttons::parse_custom_id(&data.review.tag_key(), &click.data.custom_id)
-            {
-                data.telemetry.metrics.feedback(button.verdict.as_str());
-            }
-            feedback::on_click(ctx, data, click).await?
-        }
+        } => feedback::on_click(ctx, data, click).await?,
         _ => {}
     }
     Ok(())

@@ -153,6 +153,7 @@ pub async fn on_click(
         source = feedback.source.as_str(),
         "feedback click"
     );
+    data.telemetry.metrics.feedback(feedback.verdict.as_str());
     let sink: Arc<dyn Feedback> = Arc::clone(&data.feedback);
     let mut saving = tokio::task::spawn_blocking(move || sink.record(feedback));
     if let Some(message) = shown {

@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
+pub use crate::strings::{normalise_question, single_line};
+
 /// The current time as unix seconds (UTC).
 ///
 /// A clock set before 1970 yields 0 rather than an error: the review log only
@@ -48,70 +50,6 @@ pub fn format_rfc3339(unix_seconds: i64) -> String {
         Some(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
         None => unix_seconds.to_string(),
     }
-}
-
-/// The form of a question used to group rephrasings of it: lowercase,
-/// punctuation removed, whitespace collapsed.
-///
-/// Apostrophes are dropped rather than turned into spaces so that "LDN's" and
-/// "ldns" group together; every other non-alphanumeric character separates
-/// words, so "low-dose" groups with "low dose". A question with no letters or
-/// digits at all (only emoji, say) keeps its lowercased, whitespace-collapsed
-/// text, so such questions do not all collapse into one empty group.
-pub fn normalise_question(question: &str) -> String {
-    let mut normalised = String::with_capacity(question.len());
-    let mut word_break_pending = false;
-    for ch in question.chars() {
-        if is_apostrophe(ch) {
-            continue;
-        }
-        if ch.is_alphanumeric() {
-            if word_break_pending && !normalised.is_empty() {
-                normalised.push(' ');
-            }
-            word_break_pending = false;
-            // Some lowercase forms add combining marks ('İ' gives "i̇");
-            // keeping only their letters makes normalising idempotent.
-            normalised.extend(ch.to_lowercase().filter(|lower| lower.is_alphanumeric()));
-        } else {
-            word_break_pending = true;
-        }
-    }
-    if normalised.is_empty() {
-        return single_line(question)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-    }
-    normalised
-}
-
-fn is_apostrophe(ch: char) -> bool {
-    matches!(ch, '\'' | '\u{2019}' | '\u{02BC}' | '`')
-}
-
-/// `text` with control characters (newlines, tabs, terminal escape codes) and
-/// bidirectional overrides replaced by spaces.
-///
-/// Questions are typed by strangers and printed to moderators' terminals and
-/// Discord: an escape sequence could rewrite the terminal, a newline could
-/// forge an extra list entry, and a bidi override could make text read
-/// differently from what is stored.
-pub fn single_line(text: &str) -> String {
-    text.chars()
-        .map(|ch| {
-            if ch.is_control() || is_bidi_control(ch) {
-                ' '
-            } else {
-                ch
-            }
-        })
-        .collect()
-}
-
-fn is_bidi_control(ch: char) -> bool {
-    matches!(ch, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Lowercase hexadecimal, two digits per byte.
