@@ -251,11 +251,14 @@ pub fn alert_moderators(
         message_id = asked.message_id.map(MessageId::get),
         "alerting moderators"
     );
+    let rest = data.rest.clone();
     tokio::spawn(async move {
         let message = CreateMessage::new()
             .content(note)
             .allowed_mentions(no_pings());
-        if let Err(error) = retry::send_message(&http, ChannelId::new(channel), message).await {
+        if let Err(error) =
+            retry::send_message(&rest, &http, ChannelId::new(channel), message).await
+        {
             tracing::warn!(%error, "could not post the urgent-question alert");
         }
     });

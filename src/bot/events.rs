@@ -87,7 +87,7 @@ async fn on_message(
         message_id: Some(message.id),
         locale: server_locale(ctx, message),
     };
-    let handled = ask::ask(data, question, &InChannel { ctx, message }).await;
+    let handled = ask::ask(data, question, &InChannel { ctx, data, message }).await;
     tracing::debug!(message_id = message.id.get(), "message handled");
     handled
 }
@@ -105,6 +105,7 @@ fn server_locale(ctx: &SerenityContext, message: &Message) -> Option<String> {
 /// interaction deadline here, so the review-log write is simply awaited.
 struct InChannel<'a> {
     ctx: &'a SerenityContext,
+    data: &'a Data,
     message: &'a Message,
 }
 
@@ -114,7 +115,13 @@ impl ReplyTarget for InChannel<'_> {
             .reference_message(reply_reference(self.message))
             .allowed_mentions(no_pings())
             .content(text);
-        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
+        retry::send_message(
+            &self.data.rest,
+            &self.ctx.http,
+            self.message.channel_id,
+            reply,
+        )
+        .await?;
         Ok(())
     }
 
@@ -126,7 +133,13 @@ impl ReplyTarget for InChannel<'_> {
         let reply = reply
             .message()
             .reference_message(reply_reference(self.message));
-        retry::send_message(&self.ctx.http, self.message.channel_id, reply).await?;
+        retry::send_message(
+            &self.data.rest,
+            &self.ctx.http,
+            self.message.channel_id,
+            reply,
+        )
+        .await?;
         Ok(())
     }
 

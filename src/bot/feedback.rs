@@ -15,7 +15,7 @@ use super::buttons::{parse_custom_id, question_from_message, resolve_passage, Ve
 use super::cooldown::wait_message;
 use super::discord::{no_pings, RESPOND_OR_DEFER_WITHIN};
 use super::render;
-use super::retry::{self, Window};
+use super::retry;
 use super::{Data, Error};
 use crate::texts::{STALE_BUTTON, THANKS, THANKS_NOT_SAVED};
 
@@ -119,7 +119,7 @@ pub async fn on_click(
     let received = Instant::now();
     // Clicks spend the same budget as questions: a flood of either is one flood.
     if let Err(wait) = data.cooldowns.try_ask(click.user.id) {
-        return respond(ctx, click, received, &wait_message(wait)).await;
+        return respond(ctx, data, click, received, &wait_message(wait)).await;
     }
     // Only buttons this bot made, for passages the live knowledge base has:
     // anything else would store text or passage ids a member chose.
@@ -131,7 +131,7 @@ pub async fn on_click(
             custom_id_chars = click.data.custom_id.chars().count(),
             "refused a feedback click: the button is not one of this bot's, or its passage is gone"
         );
-        return respond(ctx, click, received, STALE_BUTTON).await;
+        return respond(ctx, data, click, received, STALE_BUTTON).await;
     };
     let feedback = FeedbackClick {
         question: question_from_message(&click.message).unwrap_or_default(),
@@ -160,7 +160,7 @@ pub async fn on_click(
         // The passage is the answer to the click; it promises nothing about
         // recording, so it goes out at once and the save is only logged.
         let response = CreateInteractionResponse::Message(message);
-        respond_with(ctx, click, received, response).await?;
+        respond_with(ctx, data, click, received, response).await?;
         match saving.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(
@@ -172,13 +172,16 @@ pub async fn on_click(
         return Ok(());
     }
     match tokio::time::timeout(RESPOND_OR_DEFER_WITHIN, &mut saving).await {
-        Ok(joined) => respond(ctx, click, received, thanks(joined)).await,
+        Ok(joined) => respond(ctx, data, click, received, thanks(joined)).await,
         Err(_slow) => {
             // Keep Discord's 3-second deadline: acknowledge now, answer when saved.
             let defer = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
             );
-            if respond_with(ctx, click, received, defer).await?.is_none() {
+            if respond_with(ctx, data, click, received, defer)
+                .await?
+                .is_none()
+            {
                 return Ok(());
             }
             let text = thanks(saving.await);
@@ -211,6 +214,7 @@ fn thanks(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> &'stati
 
 async fn respond(
     ctx: &SerenityContext,
+    data: &Data,
     click: &ComponentInteraction,
     received: Instant,
     text: &str,
@@ -220,7 +224,7 @@ async fn respond(
         .ephemeral(true)
         .allowed_mentions(no_pings());
     let response = CreateInteractionResponse::Message(message);
-    respond_with(ctx, click, received, response).await?;
+    respond_with(ctx, data, click, received, response).await?;
     Ok(())
 }
 
@@ -228,14 +232,17 @@ async fn respond(
 /// Discord's window allows; `None` when it never got through.
 async fn respond_with(
     ctx: &SerenityContext,
+    data: &Data,
     click: &ComponentInteraction,
     received: Instant,
     response: CreateInteractionResponse,
 ) -> Result<Option<()>, Error> {
-    retry::deliver(
-        "/interactions/{id}/{token}/callback",
-        Window::interaction(received),
-        || click.create_response(&ctx.http, response.clone()),
+    retry::respond(
+        &data.rest,
+        &ctx.http,
+        (click.id, &click.token),
+        received,
+        response,
     )
     .await
 }

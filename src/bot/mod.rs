@@ -27,6 +27,7 @@ mod feedback;
 mod moderation;
 mod privacy;
 mod render;
+mod rest;
 mod retry;
 mod teach;
 
@@ -46,6 +47,7 @@ pub use buttons::{custom_id, parse_custom_id, FeedbackButton, PassageRef, Verdic
 pub use cooldown::Cooldowns;
 pub use discord::{escape_markdown, unescape_markdown};
 pub use feedback::{Feedback, FeedbackClick, LogFeedback, ReviewFeedback};
+pub use rest::Rest;
 pub use retry::undelivered_replies;
 
 /// The bot token. Only `expose` reveals it; `Debug` and `Display` never do.
@@ -90,6 +92,8 @@ pub struct Data {
     pub answered: Arc<ask::AnsweredTally>,
     /// Health, readiness and metrics.
     pub telemetry: Arc<Telemetry>,
+    /// Where replies go behind `api_proxy`.
+    pub rest: Rest,
 }
 
 impl Data {
@@ -107,6 +111,7 @@ impl Data {
             feedback: Arc::new(ReviewFeedback::new(review.clone())),
             answered: Arc::default(),
             telemetry: live.telemetry(),
+            rest: Rest::new(discord.api_proxy.as_deref()),
             live,
             discord,
             safety,

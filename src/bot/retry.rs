@@ -11,20 +11,24 @@
 //! (40060, not retried), and channel messages carry a nonce that Discord
 //! enforces, so a retry of a message Discord did create is dropped.
 //!
-//! How long to wait: serenity 0.12.5 keeps neither the `Retry-After` header
-//! nor the body's `retry_after` in its error, only the status. Without an
-//! `api_proxy` its own rate limiter honours `Retry-After` before an error
-//! reaches here (it sleeps and resends); behind a proxy the proxy owns rate
-//! limits. What still arrives is retried after a short, growing pause.
+//! How long to wait: as long as Discord asks after a 429 (the body's
+//! `retry_after`, else the `Retry-After` header), otherwise a short, growing
+//! pause. Without an `api_proxy` serenity's own rate limiter honours a 429
+//! before an error reaches here; behind a proxy serenity drops both fields, so
+//! first responses and channel messages are then sent by [`super::rest`],
+//! which keeps them.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use poise::serenity_prelude::{
-    self as serenity, ChannelId, CreateMessage, Http, Message, Nonce, StatusCode,
+    self as serenity, Builder as _, ChannelId, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, Http, InteractionId, Message, Nonce, Route,
+    StatusCode,
 };
 
+use super::rest::{Failed, Rest};
 use super::{Context, Error};
 
 /// Discord drops an interaction not answered within 3 s of its creation.
@@ -40,6 +44,9 @@ const BOUNDED_ATTEMPTS: u32 = 4;
 /// The first pause; each further one doubles, up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(150);
 const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// The longest wait Discord may ask for before a reply is given up: past it
+/// the member has moved on (a global rate limit can ask for minutes).
+const LONGEST_WAIT: Duration = Duration::from_secs(10);
 /// After a 429 the pause starts longer: the limit is Discord's to lift.
 const FIRST_RATE_LIMIT_PAUSE: Duration = Duration::from_millis(500);
 
@@ -67,13 +74,18 @@ impl Window {
     }
 }
 
-/// A failure worth another attempt: the status Discord answered.
-fn transient(error: &serenity::Error) -> Option<StatusCode> {
-    let serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) = error else {
-        return None;
+/// A failure worth another attempt: the status Discord answered, and how
+/// long it asked the bot to wait, when it said.
+fn transient(failed: &Failed) -> Option<(StatusCode, Option<Duration>)> {
+    let (status, retry_after) = match failed {
+        Failed::Refused(refused) => (refused.status, refused.retry_after),
+        Failed::Serenity(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(
+            response,
+        ))) => (response.status_code, None),
+        Failed::Serenity(_) => return None,
     };
-    let status = response.status_code;
-    (status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS).then_some(status)
+    (status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS)
+        .then_some((status, retry_after))
 }
 
 /// How a transient failure reads in a log line. A 429's body carries no
@@ -87,7 +99,11 @@ fn describe(status: StatusCode) -> &'static str {
     }
 }
 
-fn pause(status: StatusCode, attempt: u32) -> Duration {
+/// Discord's own wait when it gave one, else a pause that grows with `attempt`.
+fn pause(status: StatusCode, retry_after: Option<Duration>, attempt: u32) -> Duration {
+    if let Some(asked) = retry_after {
+        return asked;
+    }
     let first = if status == StatusCode::TOO_MANY_REQUESTS {
         FIRST_RATE_LIMIT_PAUSE
     } else {
@@ -108,7 +124,7 @@ pub(super) async fn deliver<T, F, Fut>(
 ) -> Result<Option<T>, Error>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, serenity::Error>>,
+    Fut: Future<Output = Result<T, Failed>>,
 {
     let mut attempt: u32 = 0;
     loop {
@@ -117,14 +133,15 @@ where
             Ok(sent) => return Ok(Some(sent)),
             Err(error) => error,
         };
-        let Some(status) = transient(&error) else {
+        let Some((status, retry_after)) = transient(&error) else {
             return Err(error.into());
         };
-        let wait = pause(status, attempt);
-        let more = match window {
-            Window::Until(deadline) => Instant::now() + wait < deadline,
-            Window::Bounded => attempt < BOUNDED_ATTEMPTS,
-        };
+        let wait = pause(status, retry_after, attempt);
+        let more = wait <= LONGEST_WAIT
+            && match window {
+                Window::Until(deadline) => Instant::now() + wait < deadline,
+                Window::Bounded => attempt < BOUNDED_ATTEMPTS,
+            };
         if !more {
             let undelivered = UNDELIVERED.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::warn!(
@@ -156,20 +173,24 @@ pub(super) async fn send_reply(
     received: Instant,
     reply: poise::CreateReply,
 ) -> Result<(), Error> {
-    let responded = match ctx {
-        poise::Context::Application(app) => app.has_sent_initial_response.load(Ordering::SeqCst),
-        poise::Context::Prefix(_) => true,
+    let app = match ctx {
+        poise::Context::Application(app)
+            if !app.has_sent_initial_response.load(Ordering::SeqCst) =>
+        {
+            app
+        }
+        _ => {
+            deliver(FOLLOWUP_ROUTE, Window::Bounded, || async {
+                ctx.send(reply.clone()).await.map_err(Failed::from)
+            })
+            .await?;
+            return Ok(());
+        }
     };
-    let (route, window) = if responded {
-        ("/webhooks/{application}/{token}", Window::Bounded)
-    } else {
-        (
-            "/interactions/{id}/{token}/callback",
-            Window::interaction(received),
-        )
-    };
-    deliver(route, window, || ctx.send(reply.clone())).await?;
-    Ok(())
+    let message = ctx
+        .reply_builder(reply)
+        .to_slash_initial_response(CreateInteractionResponseMessage::new());
+    first_response(app, received, CreateInteractionResponse::Message(message)).await
 }
 
 /// Defers a command's interaction (with the visibility its reply will
@@ -179,33 +200,116 @@ pub(super) async fn defer(
     received: Instant,
     ephemeral: bool,
 ) -> Result<(), Error> {
-    deliver(
-        "/interactions/{id}/{token}/callback",
-        Window::interaction(received),
-        || async move {
-            if ephemeral {
-                ctx.defer_ephemeral().await
-            } else {
-                ctx.defer().await
-            }
-        },
+    let poise::Context::Application(app) = ctx else {
+        return Ok(());
+    };
+    let deferral = CreateInteractionResponseMessage::new().ephemeral(ephemeral);
+    first_response(app, received, CreateInteractionResponse::Defer(deferral)).await
+}
+
+/// A command's first response; once delivered, later replies are followups
+/// (what poise's own send and defer record).
+async fn first_response(
+    app: poise::ApplicationContext<'_, super::Data, Error>,
+    received: Instant,
+    response: CreateInteractionResponse,
+) -> Result<(), Error> {
+    let interaction = app.interaction;
+    let delivered = respond(
+        &app.data().rest,
+        &app.serenity_context().http,
+        (interaction.id, &interaction.token),
+        received,
+        response,
     )
     .await?;
+    if delivered.is_some() {
+        app.has_sent_initial_response.store(true, Ordering::SeqCst);
+    }
     Ok(())
+}
+
+/// An interaction's one response, sent again on a transient failure while
+/// Discord's window from `received` allows; `None` when it never got through.
+pub(super) async fn respond(
+    rest: &Rest,
+    http: &Http,
+    (id, token): (InteractionId, &str),
+    received: Instant,
+    response: CreateInteractionResponse,
+) -> Result<Option<()>, Error> {
+    let window = Window::interaction(received);
+    let Some((proxied, json)) = proxied_json(rest, &response) else {
+        return deliver(CALLBACK_ROUTE, window, || async {
+            response
+                .clone()
+                .execute(http, (id, token))
+                .await
+                .map_err(Failed::from)
+        })
+        .await;
+    };
+    let sent = deliver(CALLBACK_ROUTE, window, || {
+        let route = Route::InteractionResponse {
+            interaction_id: id,
+            token,
+        };
+        proxied.post(http, CALLBACK_ROUTE, route, &json)
+    })
+    .await?;
+    Ok(sent.map(drop))
 }
 
 /// A message in a channel (a reply to a mention or a DM, an alert), with a
 /// nonce Discord enforces so that a retry never posts it twice.
 pub(super) async fn send_message(
+    rest: &Rest,
     http: &Http,
     channel: ChannelId,
     message: CreateMessage,
 ) -> Result<Option<Message>, Error> {
     let message = message.nonce(Nonce::String(nonce())).enforce_nonce(true);
-    deliver("/channels/{id}/messages", Window::Bounded, || {
-        channel.send_message(http, message.clone())
+    let Some((proxied, json)) = proxied_json(rest, &message) else {
+        return deliver(MESSAGE_ROUTE, Window::Bounded, || async {
+            channel
+                .send_message(http, message.clone())
+                .await
+                .map_err(Failed::from)
+        })
+        .await;
+    };
+    let sent = deliver(MESSAGE_ROUTE, Window::Bounded, || {
+        let route = Route::ChannelMessages {
+            channel_id: channel,
+        };
+        proxied.post(http, MESSAGE_ROUTE, route, &json)
     })
-    .await
+    .await?;
+    match sent {
+        Some(body) => Ok(Some(serde_json::from_slice(&body)?)),
+        None => Ok(None),
+    }
+}
+
+const CALLBACK_ROUTE: &str = "/interactions/{id}/{token}/callback";
+const FOLLOWUP_ROUTE: &str = "/webhooks/{application}/{token}";
+const MESSAGE_ROUTE: &str = "/channels/{id}/messages";
+
+/// The body as JSON for the bot's own request, when REST goes through a
+/// proxy and the body is plain JSON; a body with files (none of the replies
+/// sent here has any) stays with serenity, which sends them as multipart.
+fn proxied_json<'r>(
+    rest: &'r Rest,
+    body: &impl serde::Serialize,
+) -> Option<(&'r super::rest::Proxied, serde_json::Value)> {
+    let proxied = rest.proxied()?;
+    let json = serde_json::to_value(body).ok()?;
+    let files = |value: &serde_json::Value| {
+        value["attachments"]
+            .as_array()
+            .is_some_and(|list| !list.is_empty())
+    };
+    (!files(&json) && !files(&json["data"])).then_some((proxied, json))
 }
 
 /// 25 characters at most, as Discord allows: unique enough within the few
@@ -229,13 +333,20 @@ mod tests {
     #[test]
     fn pauses_grow_and_stay_bounded() {
         let server = StatusCode::INTERNAL_SERVER_ERROR;
-        assert_eq!(pause(server, 1), FIRST_PAUSE);
-        assert_eq!(pause(server, 2), FIRST_PAUSE * 2);
-        assert_eq!(pause(server, 40), MAX_PAUSE);
+        assert_eq!(pause(server, None, 1), FIRST_PAUSE);
+        assert_eq!(pause(server, None, 2), FIRST_PAUSE * 2);
+        assert_eq!(pause(server, None, 40), MAX_PAUSE);
         assert_eq!(
-            pause(StatusCode::TOO_MANY_REQUESTS, 1),
+            pause(StatusCode::TOO_MANY_REQUESTS, None, 1),
             FIRST_RATE_LIMIT_PAUSE
         );
+    }
+
+    #[test]
+    fn discord_s_own_wait_is_the_pause() {
+        let asked = Duration::from_millis(1_700);
+        assert_eq!(pause(StatusCode::TOO_MANY_REQUESTS, Some(asked), 1), asked);
+        assert_eq!(pause(StatusCode::TOO_MANY_REQUESTS, Some(asked), 5), asked);
     }
 
     #[test]

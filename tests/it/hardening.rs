@@ -266,6 +266,115 @@ fn a_fault_that_outlasts_the_window_is_one_warning_and_counted() {
     });
 }
 
+/// The gap between a request Discord refused with 429 and the next request on
+/// the same route.
+fn waited_after_429(fake: &FakeDiscord, matches: impl Fn(&Recorded) -> bool) -> Duration {
+    let attempts: Vec<Recorded> = fake.requests().into_iter().filter(|r| matches(r)).collect();
+    let limited = attempts
+        .iter()
+        .position(|r| r.status == 429)
+        .expect("a request was rate limited");
+    let next = attempts
+        .get(limited + 1)
+        .expect("the request was sent again");
+    assert!(next.status < 300, "the retry got {}", next.status);
+    next.at.duration_since(attempts[limited].at)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retry_after_a_429_comes_no_sooner_than_discord_asked() {
+    let asked = Duration::from_millis(1_300);
+    let bot = start(|_| {}).await;
+    bot.fake.faults().add(Fault::rate_limited(
+        "POST",
+        "/interactions/",
+        1,
+        asked.as_secs_f64(),
+        false,
+    ));
+    bot.fake
+        .dispatch(
+            "INTERACTION_CREATE",
+            slash_command(
+                14_005,
+                "ask",
+                json!([opt_str("question", SIDE_EFFECTS)]),
+                Member::plain(42),
+            ),
+        )
+        .await;
+    wait_delivered(&bot, 14_005).await;
+    let waited = waited_after_429(&bot.fake, |r| {
+        r.is_interaction_callback() && r.interaction_id() == Some(14_005)
+    });
+    assert!(waited >= asked, "retried after {waited:?}, asked {asked:?}");
+
+    // A mention reply: the header alone (whole seconds) when the body says nothing.
+    let route = format!("/channels/{CHANNEL_ID}/messages");
+    bot.fake.faults().add(
+        Fault::new(
+            "POST",
+            &route,
+            1,
+            429,
+            json!({"message": "You are being rate limited.", "global": false}),
+        )
+        .header("retry-after", "2"),
+    );
+    bot.fake
+        .dispatch(
+            "MESSAGE_CREATE",
+            guild_message(14_102, User::new(43), SIDE_EFFECTS, true),
+        )
+        .await;
+    let is_reply =
+        |r: &Recorded| r.is("POST", &route) && r.body["message_reference"]["message_id"] == "14102";
+    bot.fake
+        .wait_for_request(WAIT, |r| is_reply(r) && r.status == 200)
+        .await
+        .expect("the reply got through");
+    let waited = waited_after_429(&bot.fake, is_reply);
+    assert!(waited >= Duration::from_secs(2), "retried after {waited:?}");
+    bot.stop().await;
+}
+
+#[test]
+fn a_wait_longer_than_the_window_is_not_retried_into() {
+    logged(|logs| async move {
+        let bot = start(|_| {}).await;
+        bot.fake
+            .faults()
+            .add(Fault::rate_limited("POST", "/interactions/", 1, 5.0, false));
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                slash_command(
+                    14_202,
+                    "ask",
+                    json!([opt_str("question", SIDE_EFFECTS)]),
+                    Member::plain(42),
+                ),
+            )
+            .await;
+        assert!(
+            logs.wait_for("the reply was not delivered").await,
+            "{}",
+            logs.text()
+        );
+        let fake = bot.fake.clone();
+        bot.stop().await;
+        let attempts = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.is_interaction_callback() && r.interaction_id() == Some(14_202))
+            .count();
+        assert_eq!(attempts, 1, "no retry before Discord's 5 s were up");
+        let warnings = logs.lines_with("the reply was not delivered");
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].contains("rate limited"), "{}", warnings[0]);
+    });
+}
+
 /// A custom id in the bot's format, tagged with `log`'s key.
 fn tagged(log: &ReviewLog, verdict: char, passage: &str) -> String {
     let tag = log.tag_key().tag(&format!("{verdict}:s:{passage}"));
