@@ -5,6 +5,7 @@ use crate::reload::{ReloadError, Trigger};
 
 use super::checks;
 use super::discord::{code_block_reply, text_reply};
+use super::retry;
 use super::{Context, Error};
 
 /// Reload the knowledge base from its files
@@ -16,29 +17,33 @@ use super::{Context, Error};
 )]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     // A reload reads and indexes every file: more than Discord's 3 seconds, at times.
-    ctx.defer_ephemeral().await?;
+    retry::defer_ephemeral(ctx).await?;
     match ctx.data().live.reload(Trigger::Command).await {
         Ok(report) => {
-            ctx.send(code_block_reply(
-                "Knowledge base reloaded",
-                &report.to_string(),
-                None,
-            ))
+            retry::reply(
+                ctx,
+                code_block_reply("Knowledge base reloaded", &report.to_string(), None),
+            )
             .await?;
         }
         Err(ReloadError::Busy) => {
-            ctx.send(text_reply(
-                "A reload is already running. Try again in a moment.",
-                true,
-            ))
+            retry::reply(
+                ctx,
+                text_reply("A reload is already running. Try again in a moment.", true),
+            )
             .await?;
         }
         Err(error) => {
-            ctx.send(code_block_reply(
-                "Reload failed: the knowledge base is unchanged",
-                &error.to_string(),
-                Some("Fix the file and run /reload again; `ldnbot check` shows the same errors."),
-            ))
+            retry::reply(
+                ctx,
+                code_block_reply(
+                    "Reload failed: the knowledge base is unchanged",
+                    &error.to_string(),
+                    Some(
+                        "Fix the file and run /reload again; `ldnbot check` shows the same errors.",
+                    ),
+                ),
+            )
             .await?;
         }
     }

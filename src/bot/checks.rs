@@ -8,6 +8,7 @@
 use poise::serenity_prelude::{Member, Permissions, RoleId};
 
 use super::discord::text_reply;
+use super::retry;
 use super::{Context, Error};
 
 /// Said to anyone refused; it reveals nothing about the command.
@@ -52,7 +53,7 @@ async fn refuse(ctx: Context<'_>) -> Result<bool, Error> {
         command = %ctx.command().qualified_name,
         "refused a command to a member without permission"
     );
-    ctx.send(text_reply(REFUSAL, true)).await?;
+    retry::reply(ctx, text_reply(REFUSAL, true)).await?;
     Ok(false)
 }
 

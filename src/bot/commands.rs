@@ -30,7 +30,7 @@ pub async fn ask(
     question: String,
     #[description = "Show the answer only to you"] private: Option<bool>,
 ) -> Result<(), Error> {
-    let received = Instant::now();
+    let received = retry::arrived(ctx).await;
     let data = ctx.data();
     let question = Question {
         text: &question,
@@ -52,7 +52,7 @@ pub async fn answer_message(
     ctx: Context<'_>,
     #[description = "The message to answer"] message: serenity::Message,
 ) -> Result<(), Error> {
-    let received = Instant::now();
+    let received = retry::arrived(ctx).await;
     let question = Question {
         text: &message.content,
         source: Source::ContextMenu,
@@ -74,7 +74,7 @@ pub async fn answer_message(
 #[poise::command(slash_command)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     let engine = ctx.data().live.current();
-    ctx.send(render::topics(&engine).reply(true)).await?;
+    retry::reply(ctx, render::topics(&engine).reply(true)).await?;
     Ok(())
 }
 

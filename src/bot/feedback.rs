@@ -184,15 +184,20 @@ pub async fn on_click(
             {
                 return Ok(());
             }
-            let text = thanks(saving.await);
-            click
-                .edit_response(
-                    &ctx.http,
-                    EditInteractionResponse::new()
-                        .content(text)
-                        .allowed_mentions(no_pings()),
-                )
-                .await?;
+            let edit = EditInteractionResponse::new()
+                .content(thanks(saving.await))
+                .allowed_mentions(no_pings());
+            retry::deliver(
+                "/webhooks/{application}/{token}/messages/@original",
+                retry::Window::Bounded,
+                || async {
+                    click
+                        .edit_response(&ctx.http, edit.clone())
+                        .await
+                        .map_err(Into::into)
+                },
+            )
+            .await?;
             Ok(())
         }
     }

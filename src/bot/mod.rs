@@ -269,6 +269,7 @@ pub fn framework_options() -> poise::FrameworkOptions<Data, Error> {
             privacy::forget_me(),
             privacy::privacy(),
         ],
+        command_check: Some(|ctx| Box::pin(retry::record_arrival(ctx))),
         on_error: |error| Box::pin(on_error(error)),
         event_handler: |framework, event| Box::pin(events::handle(framework, event)),
         allowed_mentions: Some(discord::no_pings()),
@@ -419,7 +420,7 @@ async fn apologise(ctx: Context<'_>) {
 }
 
 async fn reply_ephemeral(ctx: Context<'_>, text: &str) {
-    if let Err(error) = ctx.send(discord::text_reply(text, true)).await {
+    if let Err(error) = retry::reply(ctx, discord::text_reply(text, true)).await {
         tracing::warn!(%error, "could not send the error reply");
     }
 }

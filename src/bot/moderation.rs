@@ -12,6 +12,7 @@ use crate::review::{
 
 use super::checks;
 use super::discord::{code_block_reply, no_pings, text_reply};
+use super::retry;
 use super::teach::{gap, link};
 use super::{Context, Error};
 
@@ -67,16 +68,15 @@ async fn list(
 ) -> Result<(), Error> {
     let filter = status.map_or(StatusFilter::default(), StatusChoice::filter);
     let limit = limit.unwrap_or(DEFAULT_LIST_LIMIT) as usize;
-    ctx.defer_ephemeral().await?;
+    retry::defer_ephemeral(ctx).await?;
     let groups = blocking(&ctx, move |log| log.list(filter, limit)).await??;
     let title = format!("Unanswered questions ({filter})");
     let footer =
         "Resolve with /unanswered resolve id:<id>, or export everything with /unanswered export.";
-    ctx.send(code_block_reply(
-        &title,
-        &render_groups_text(&groups),
-        Some(footer),
-    ))
+    retry::reply(
+        ctx,
+        code_block_reply(&title, &render_groups_text(&groups), Some(footer)),
+    )
     .await?;
     Ok(())
 }
@@ -116,7 +116,7 @@ async fn export(
     #[description = "Which items to export (default: open)"] status: Option<StatusChoice>,
 ) -> Result<(), Error> {
     let filter = status.map_or(StatusFilter::default(), StatusChoice::filter);
-    ctx.defer_ephemeral().await?;
+    retry::defer_ephemeral(ctx).await?;
     let (count, csv) = blocking(&ctx, move |log| {
         let mut csv = Vec::new();
         log.export(filter, ExportFormat::Csv, &mut csv)
@@ -131,7 +131,7 @@ async fn export(
         ))
         .ephemeral(true)
         .allowed_mentions(no_pings());
-    ctx.send(reply).await?;
+    retry::reply(ctx, reply).await?;
     Ok(())
 }
 
@@ -143,13 +143,16 @@ async fn export(
     check = "checks::moderator"
 )]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
-    ctx.defer_ephemeral().await?;
+    retry::defer_ephemeral(ctx).await?;
     let stats = blocking(&ctx, |log| log.stats(now_unix())).await??;
-    ctx.send(code_block_reply(
-        "ldnbot statistics",
-        &render_stats_text(&stats),
-        Some("24 hours and 7 days are counted in whole UTC hours."),
-    ))
+    retry::reply(
+        ctx,
+        code_block_reply(
+            "ldnbot statistics",
+            &render_stats_text(&stats),
+            Some("24 hours and 7 days are counted in whole UTC hours."),
+        ),
+    )
     .await?;
     Ok(())
 }
@@ -170,7 +173,7 @@ async fn set_status(
         Some(n) => format!("Item #{id} is now {status} ({n} item(s) changed)."),
         None => format!("There is no item #{id}. Check the ids with /unanswered list."),
     };
-    ctx.send(text_reply(&text, true)).await?;
+    retry::reply(ctx, text_reply(&text, true)).await?;
     Ok(())
 }
 

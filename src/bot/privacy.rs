@@ -14,6 +14,7 @@ use poise::CreateReply;
 use crate::review::ReviewSettings;
 
 use super::discord::no_pings;
+use super::retry;
 use super::{Context, Data, Error, SOMETHING_WENT_WRONG};
 
 /// Custom ids: `forget-me:yes:<user id>` and `forget-me:no:<user id>`.
@@ -29,7 +30,8 @@ const NOT_YOURS: &str = "This button belongs to someone else's /forget-me.";
 #[poise::command(slash_command, rename = "privacy", ephemeral)]
 pub async fn privacy(ctx: Context<'_>) -> Result<(), Error> {
     let text = privacy_text(ctx.data().review.settings());
-    ctx.send(
+    retry::reply(
+        ctx,
         CreateReply::default()
             .content(text)
             .ephemeral(true)
@@ -51,7 +53,8 @@ pub async fn forget_me(ctx: Context<'_>) -> Result<(), Error> {
             .label("Cancel")
             .style(ButtonStyle::Secondary),
     ]);
-    ctx.send(
+    retry::reply(
+        ctx,
         CreateReply::default()
             .content(CONFIRM)
             .components(vec![buttons])
@@ -74,6 +77,7 @@ pub async fn on_forget_click(
     data: &Data,
     click: &ComponentInteraction,
 ) -> Result<(), Error> {
+    let received = std::time::Instant::now();
     let rest = &click.data.custom_id[FORGET_PREFIX.len()..];
     let (choice, owner) = rest.split_once(':').unwrap_or((rest, ""));
     let clicker = click.user.id.get();
@@ -99,9 +103,15 @@ pub async fn on_forget_click(
         .content(text)
         .components(Vec::new())
         .allowed_mentions(no_pings());
-    click
-        .create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(reply))
-        .await?;
+    let response = CreateInteractionResponse::UpdateMessage(reply);
+    retry::respond(
+        &data.rest,
+        &ctx.http,
+        (click.id, &click.token),
+        received,
+        response,
+    )
+    .await?;
     Ok(())
 }
 

@@ -166,6 +166,36 @@ where
     }
 }
 
+/// When a command's interaction arrived, which starts Discord's window for
+/// its first response; set by [`record_arrival`] before anything else runs.
+struct Arrived(Instant);
+
+/// The framework's first hook for every command (its `command_check`, which
+/// runs before the commands' own checks): records when the command arrived,
+/// and refuses nothing.
+pub(super) async fn record_arrival(ctx: Context<'_>) -> Result<bool, Error> {
+    ctx.set_invocation_data(Arrived(Instant::now())).await;
+    Ok(true)
+}
+
+/// When the command arrived ([`record_arrival`]); now, if it was not recorded.
+pub(super) async fn arrived(ctx: Context<'_>) -> Instant {
+    match ctx.invocation_data::<Arrived>().await {
+        Some(arrived) => arrived.0,
+        None => Instant::now(),
+    }
+}
+
+/// Any command's reply, with the window from when the command arrived.
+pub(super) async fn reply(ctx: Context<'_>, reply: poise::CreateReply) -> Result<(), Error> {
+    send_reply(ctx, arrived(ctx).await, reply).await
+}
+
+/// Defers a command privately, with the window from when it arrived.
+pub(super) async fn defer_ephemeral(ctx: Context<'_>) -> Result<(), Error> {
+    defer(ctx, arrived(ctx).await, true).await
+}
+
 /// A command's reply: its interaction's first response within the window
 /// from `received`, or a followup after a deferral, a bounded number of times.
 pub(super) async fn send_reply(

@@ -16,6 +16,7 @@ use crate::reload::{ReloadError, Trigger};
 use crate::teach::{self, TeachError};
 
 use super::discord::{suggestion_value, text_reply};
+use super::retry;
 use super::{Context, Error, SOMETHING_WENT_WRONG};
 
 /// Discord's limits on autocomplete: 25 choices, 100 characters per name and value.
@@ -60,11 +61,11 @@ pub async fn gap(
 }
 
 async fn link_to(ctx: Context<'_>, id: i64, target: Target) -> Result<(), Error> {
-    ctx.defer_ephemeral().await?;
+    retry::defer_ephemeral(ctx).await?;
     let data = ctx.data();
     let live = std::sync::Arc::clone(&data.live);
     if live.is_reloading() {
-        ctx.send(text_reply(RELOAD_BUSY, true)).await?;
+        retry::reply(ctx, text_reply(RELOAD_BUSY, true)).await?;
         return Ok(());
     }
     let author = ctx.author();
@@ -96,7 +97,7 @@ async fn link_to(ctx: Context<'_>, id: i64, target: Target) -> Result<(), Error>
                     SOMETHING_WENT_WRONG.to_string()
                 }
             };
-            ctx.send(text_reply(&text, true)).await?;
+            retry::reply(ctx, text_reply(&text, true)).await?;
             return Ok(());
         }
     };
@@ -111,7 +112,7 @@ async fn link_to(ctx: Context<'_>, id: i64, target: Target) -> Result<(), Error>
         ),
         Err(err) => format!("{taught}\nBut the reload failed, so it takes effect once the knowledge base is fixed and reloaded: {err}"),
     };
-    ctx.send(text_reply(&text, true)).await?;
+    retry::reply(ctx, text_reply(&text, true)).await?;
     Ok(())
 }
 

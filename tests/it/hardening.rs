@@ -266,6 +266,30 @@ fn a_fault_that_outlasts_the_window_is_one_warning_and_counted() {
     });
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_s_reply_is_retried_not_only_answers() {
+    let bot = start(|_| {}).await;
+    bot.fake
+        .faults()
+        .add(Fault::server_error("POST", "/interactions/", 1));
+    bot.fake
+        .dispatch(
+            "INTERACTION_CREATE",
+            slash_command(14_006, "topics", json!([]), Member::plain(42)),
+        )
+        .await;
+    let reply = wait_delivered(&bot, 14_006).await;
+    assert!(
+        reply.all_text().contains("The Mechanism of Action"),
+        "{}",
+        reply.all_text()
+    );
+    assert_eq!(bot.fake.faults().pending(), 0, "the fault was hit");
+    let fake = bot.fake.clone();
+    bot.stop().await;
+    assert_eq!(delivered_callbacks_after_stop(&fake, 14_006), 1);
+}
+
 /// The gap between a request Discord refused with 429 and the next request on
 /// the same route.
 fn waited_after_429(fake: &FakeDiscord, matches: impl Fn(&Recorded) -> bool) -> Duration {
