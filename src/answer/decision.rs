@@ -12,11 +12,11 @@ use crate::strings::normalise_question;
 
 /// How evidence turns into an answer, a known gap or an abstention.
 ///
-/// Fitted by grid search on `tests/data/tune.jsonl`, `dev.jsonl` and
-/// `heldout.jsonl` with a false answer counted twice a missed answer (a wrong
-/// passage said confidently is worse than "I don't know"); five-fold
-/// cross-validation of that search over the same questions estimates 86 % on
-/// unseen ones. `members.jsonl` is held out and only reported.
+/// Fitted on `tests/data/tune.jsonl`, `dev.jsonl` and `heldout.jsonl` with a
+/// false answer counted twice a missed answer (a wrong passage said
+/// confidently is worse than "I don't know"); `ldnbot eval --folds 5` over the
+/// same questions fits them again and estimates how that fitting does on
+/// questions it did not see. `members.jsonl` is held out and only reported.
 /// `ldnbot eval --without examples,gaps,intent` shows what each adds.
 #[derive(Debug, Clone, Copy)]
 pub struct Decision {
@@ -70,7 +70,12 @@ impl Engine {
     /// the question and its examples' closeness — or the known gap the question
     /// is closer to, or abstains. The weights are in [`Decision`].
     pub(super) fn decide(&self, question: &str, result: &SearchResult) -> Answer {
-        let d = &self.decision;
+        self.decide_with(&self.decision, question, result)
+    }
+
+    /// [`Engine::decide`] with other weights, on a search already made: what
+    /// fitting the decision (`ldnbot eval --folds`) tries many times per question.
+    pub fn decide_with(&self, d: &Decision, question: &str, result: &SearchResult) -> Answer {
         let related = |i: usize| {
             result.hits.get(i).map(|hit| Related {
                 passage: Arc::clone(&self.passages[hit.passage]),

@@ -330,6 +330,17 @@ impl Engine {
         })
     }
 
+    /// The weights this engine decides with.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// Whether the engine has an intent model (examples to learn from, and not
+    /// too many targets): without one its weights in [`Decision`] do nothing.
+    pub fn has_intent_model(&self) -> bool {
+        self.index.has_intent_model()
+    }
+
     /// The triage rules this engine was built with.
     pub fn triage(&self) -> &Triage {
         &self.triage

@@ -441,3 +441,57 @@ async fn purge_daily(review: ReviewLog) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::{NewEntry, Reason, ReviewSettings, Source};
+
+    /// The daily purge, on tokio's paused clock: a row that expires after
+    /// start-up is gone after the next day's tick, not before.
+    #[tokio::test(start_paused = true)]
+    async fn retention_runs_again_every_day() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = ReviewSettings {
+            store_user_ids: false,
+            question_max_len: 1_000,
+            retention_days: 30,
+        };
+        let review = ReviewLog::open(&dir.path().join("review.sqlite3"), settings).expect("open");
+        // Recorded after opening (which purged): only a later purge removes it.
+        let entry = NewEntry {
+            question: "expired by now",
+            reason: Reason::NoMatch,
+            passage_id: None,
+            score: None,
+            gap: None,
+            source: Source::Slash,
+            guild_id: None,
+            channel_id: None,
+            user_id: None,
+        };
+        let id = review
+            .record_at(&entry, now_unix() - 31 * 86_400)
+            .expect("record");
+        let purging = tokio::spawn(purge_daily(review.clone()));
+
+        tokio::time::sleep(RETENTION_EVERY / 2).await;
+        assert!(
+            review.entry(id).expect("read").is_some(),
+            "not before a day"
+        );
+
+        tokio::time::sleep(RETENTION_EVERY / 2 + Duration::from_secs(1)).await;
+        // The purge runs on a blocking thread; give it real time to finish.
+        let mut gone = false;
+        for _ in 0..500 {
+            if review.entry(id).expect("read").is_none() {
+                gone = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(gone, "purged on the daily tick");
+        purging.abort();
+    }
+}

@@ -85,11 +85,12 @@ pub enum Command {
     /// Each line of FILE is {"q": "...", "expect": ["passage id", ...]};
     /// an empty expect means the bot should not answer.
     Eval {
-        #[arg(required_unless_present = "triage")]
-        file: Option<PathBuf>,
+        /// One or more question files, scored together.
+        #[arg(required_unless_present = "triage", value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Score the triage instead: each line of this file is
         /// {"q": "...", "urgent": true|false, "kind": "..."} (or "level": "urgent"|"caution"|"none").
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "min_overall", "without", "json"])]
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "min_overall", "without", "json", "folds"])]
         triage: Option<PathBuf>,
         /// With --triage: exit 1 when the share of emergencies made urgent (percent) is below this.
         #[arg(long, value_name = "PCT", requires = "triage")]
@@ -103,6 +104,10 @@ pub enum Command {
         /// Switch retrieval techniques off, to see what each contributes.
         #[arg(long, value_enum, value_delimiter = ',', value_name = "TECHNIQUE,...")]
         without: Vec<eval::Technique>,
+        /// Cross-validate fitting the decision's weights: fit on K-1 folds of
+        /// the questions, score the one left out, K times; then fit on all.
+        #[arg(long, value_name = "K", conflicts_with = "min_overall", value_parser = clap::value_parser!(u16).range(2..))]
+        folds: Option<u16>,
     },
     /// Check the Discord side with the configured token: the token, the
     /// application, the guilds, the commands, the bot's permissions and the roles.
@@ -152,17 +157,19 @@ pub fn run(cli: Cli) -> ExitCode {
             ..
         } => load(&cli).and_then(|(_, engine)| eval_triage(&engine, file, *min_recall)),
         Command::Eval {
-            file,
+            files,
             json,
             min_overall,
             without,
+            folds,
             ..
         } => load_config(cli.config.as_deref()).and_then(|config| {
-            let file = file
-                .as_deref()
-                .context("give a question file, or --triage FILE")?;
+            anyhow::ensure!(!files.is_empty(), "give a question file, or --triage FILE");
             let engine = eval::engine_without(&config, without)?;
-            eval::run(&engine, file, *json, *min_overall)
+            match folds {
+                Some(k) => eval::run_folds(&engine, files, usize::from(*k), *json),
+                None => eval::run(&engine, files, *json, *min_overall),
+            }
         }),
         Command::Doctor => {
             load_config(cli.config.as_deref()).and_then(|config| doctor::run(&config))

@@ -1,7 +1,8 @@
 //! What the README promises about the bot in Discord, each checked through the fake: the
 //! review row is written before the member is told, `/reload` (its report, its failure, one
 //! at a time, what members see after it), moderators' private replies and dismiss, the
-//! `ephemeral_answers` and `admin_roles` settings, and replies that ping nobody.
+//! `ephemeral_answers` and `admin_roles` settings, replies that ping nobody, and the
+//! apology when a command fails.
 
 use std::fs;
 use std::path::Path;
@@ -315,5 +316,40 @@ async fn the_cooldown_refusal_of_a_mention_pings_no_one() {
     let text = refusal.content().unwrap_or("");
     assert!(text.contains("wait"), "{text}");
     assert_no_pings(&refusal.body);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_fails_gets_a_private_apology() {
+    let bot = start(|_| {}).await;
+    // Discord refuses the reply for good (not a transient failure), so the
+    // command fails; the one error handler still answers the member.
+    bot.fake.faults().add(Fault::new(
+        "POST",
+        "/interactions/",
+        1,
+        400,
+        json!({"message": "Invalid Form Body", "code": 50035}),
+    ));
+    bot.fake
+        .dispatch(
+            "INTERACTION_CREATE",
+            slash_command(4601, "topics", json!([]), Member::plain(42)),
+        )
+        .await;
+    let reply = bot
+        .fake
+        .wait_for_request(WAIT, |r| {
+            r.is_interaction_callback() && r.interaction_id() == Some(4601) && r.status < 300
+        })
+        .await
+        .expect("an apology");
+    assert!(reply.is_ephemeral(), "{:#}", reply.body);
+    assert!(
+        reply.all_text().contains("Sorry, something went wrong"),
+        "{}",
+        reply.all_text()
+    );
+    assert_no_pings(reply.message_body());
     bot.stop().await;
 }

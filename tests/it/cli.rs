@@ -483,6 +483,82 @@ fn eval_without_a_technique_scores_what_it_contributes() {
     assert!(members(&["--without", "intent"]) < members(&[]));
 }
 
+#[test]
+fn eval_folds_holds_each_question_out_once_and_fitting_never_does_worse() {
+    let output = ldnbot()
+        .args(["eval", "--folds", "3", "--json"])
+        .arg(data("dev.jsonl"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let questions = |summary: &serde_json::Value| {
+        summary["in_scope"].as_u64().unwrap() + summary["out_of_scope"].as_u64().unwrap()
+    };
+    // Independent count of the file's questions.
+    let lines = std::fs::read_to_string(data("dev.jsonl")).unwrap();
+    let total = lines.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    let folds = report["folds"].as_array().unwrap();
+    assert_eq!(folds.len(), 3);
+    let held: u64 = folds.iter().map(|f| questions(&f["held_out"])).sum();
+    assert_eq!(held, total, "every question held out exactly once");
+    for fold in folds {
+        assert_eq!(
+            questions(&fold["fitted"]) + questions(&fold["held_out"]),
+            total
+        );
+        assert!(questions(&fold["held_out"]) >= total / 3);
+    }
+    assert_eq!(questions(&report["held_out"]), total);
+    // Fitting starts from the current weights and keeps only improvements.
+    let cost = |s: &serde_json::Value| {
+        let missed = s["in_scope"].as_u64().unwrap() - s["strict"].as_u64().unwrap();
+        let false_answers = s["out_of_scope"].as_u64().unwrap() - s["abstained"].as_u64().unwrap();
+        missed + 2 * false_answers
+    };
+    assert!(cost(&report["fitted_on_all_summary"]) <= cost(&report["current"]));
+
+    // The text form names every fold and the held-out total.
+    let output = ldnbot()
+        .args(["eval", "--folds", "3"])
+        .arg(data("dev.jsonl"))
+        .output()
+        .unwrap();
+    let shown = text(&output.stdout);
+    assert!(shown.contains("fold 3/3: held out"), "{shown}");
+    assert!(
+        shown.contains("held out, all folds: in-scope strict"),
+        "{shown}"
+    );
+    assert!(shown.contains("answer_min"), "{shown}");
+}
+
+#[test]
+fn eval_scores_several_files_together_and_folds_need_two() {
+    let strict = |files: &[&str]| -> u64 {
+        let mut command = ldnbot();
+        command.args(["eval", "--json"]);
+        for file in files {
+            command.arg(data(file));
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let last = text(&output.stdout).lines().last().unwrap().to_string();
+        let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
+        summary["in_scope"].as_u64().unwrap()
+    };
+    assert_eq!(
+        strict(&["dev.jsonl", "members.jsonl"]),
+        strict(&["dev.jsonl"]) + strict(&["members.jsonl"])
+    );
+    let output = ldnbot()
+        .args(["eval", "--folds", "1"])
+        .arg(data("dev.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}
+
 /// A message nobody could read as anything but an emergency happening now.
 const SWELLING_NOW: &str =
     "my lips and throat are swelling up right now after the injection and I can't swallow";

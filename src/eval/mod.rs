@@ -1,6 +1,8 @@
-//! `ldnbot eval`: an admin's batch test of the knowledge base against a question file.
+//! `ldnbot eval`: an admin's batch test of the knowledge base against question files.
 
-use std::path::Path;
+mod folds;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -10,6 +12,8 @@ use crate::answer::{Answer, Engine, EngineError};
 use crate::config::Config;
 use crate::knowledge::{Knowledge, Synonyms};
 use crate::search::Weights;
+
+pub use folds::{cross_validate, Fitted, Fold, FoldReport};
 
 /// A retrieval technique `ldnbot eval --without` can switch off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -139,11 +143,29 @@ pub fn score(
             }
         }
     }
-    let total = summary.in_scope + summary.out_of_scope;
-    if total > 0 {
-        summary.overall = 100.0 * (summary.strict + summary.abstained) as f64 / total as f64;
-    }
+    summary.finish();
     Ok(summary)
+}
+
+impl Summary {
+    /// Adds another summary's counts; [`Summary::finish`] then sets `overall`.
+    fn add(&mut self, other: &Summary) {
+        self.in_scope += other.in_scope;
+        self.strict += other.strict;
+        self.lenient += other.lenient;
+        self.out_of_scope += other.out_of_scope;
+        self.abstained += other.abstained;
+    }
+
+    /// Sets `overall` from the counts.
+    fn finish(&mut self) {
+        let total = self.in_scope + self.out_of_scope;
+        self.overall = if total > 0 {
+            100.0 * (self.strict + self.abstained) as f64 / total as f64
+        } else {
+            0.0
+        };
+    }
 }
 
 impl std::fmt::Display for Summary {
@@ -162,13 +184,44 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// Reads every file's questions, in order, as one set.
+pub fn read_all(files: &[PathBuf]) -> anyhow::Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    for file in files {
+        cases.extend(read_cases(file)?);
+    }
+    Ok(cases)
+}
+
+/// `ldnbot eval --folds K FILE…`: cross-validation of fitting the decision.
+pub fn run_folds(
+    engine: &Engine,
+    files: &[PathBuf],
+    k: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let cases = read_all(files)?;
+    anyhow::ensure!(
+        cases.len() >= k,
+        "--folds {k} needs at least {k} questions; the files hold {}",
+        cases.len()
+    );
+    let report = cross_validate(engine, &cases, k)?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(
     engine: &Engine,
-    file: &Path,
+    files: &[PathBuf],
     json: bool,
     min_overall: Option<f64>,
 ) -> anyhow::Result<ExitCode> {
-    let cases = read_cases(file)?;
+    let cases = read_all(files)?;
     let summary = score(engine, &cases, |line| println!("{line}"))?;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
