@@ -452,3 +452,92 @@ fn a_tie_goes_to_the_first_passage() {
         "{answer:?}"
     );
 }
+
+/// Questions about what the article does not cover, phrased unlike the gaps'
+/// examples: the intent model carries them to their gap, not just the
+/// overlap with one example.
+#[test]
+fn gap_questions_in_other_words_find_their_gap() {
+    for (question, gap) in [
+        (
+            "is a glass of wine with dinner ok while i'm on this",
+            "alcohol",
+        ),
+        ("should i take it morning or night", "dosing-schedule"),
+        (
+            "how many weeks before people notice anything",
+            "time-to-work",
+        ),
+        ("will my insurance pay for it", "cost-and-insurance"),
+        ("which pharmacies make it", "getting-a-prescription"),
+        (
+            "we're trying for a baby, should i stop it",
+            "pregnancy-and-fertility",
+        ),
+        ("can my 12 year old take it", "children-and-teens"),
+        ("can i get the flu jab while taking it", "vaccines"),
+        (
+            "i have an operation next month, do i need to stop",
+            "surgery-and-procedures",
+        ),
+        ("does it show up on blood tests", "lab-tests"),
+        ("will it make me put on weight", "weight-and-appetite"),
+        ("capsules or liquid, which is better", "formulations"),
+        ("is it ok to stay on it for years", "long-term-use"),
+        ("can it make me feel down", "mood-and-mental-health"),
+        ("can i take fish oil with it", "supplements-and-diet"),
+        (
+            "i take codeine sometimes, is that a problem",
+            "opioid-painkillers",
+        ),
+        ("does it help with fibromyalgia too", "other-conditions"),
+    ] {
+        let answer = engine().answer(question).expect("the index answers");
+        assert_eq!(
+            answer.gap().map(|g| g.id.as_str()),
+            Some(gap),
+            "{question:?}: {answer:?}"
+        );
+        assert_eq!(answer.reason(), Some(Reason::KnownGap));
+    }
+}
+
+/// An example asked exactly as it is written goes to its own passage or gap
+/// (what a moderator links is answered so the next time), whatever else it
+/// resembles — unless triage takes it first.
+#[test]
+fn every_example_asked_as_written_gets_its_own_target() {
+    use ldnbot::knowledge::Target;
+    let engine = engine();
+    let mut checked = (0, 0);
+    for example in engine.examples() {
+        let answer = engine.answer(&example.text).expect("the index answers");
+        if answer.reason() == Some(Reason::Urgent) {
+            continue;
+        }
+        match &example.target {
+            Target::Passage(id) => {
+                assert_eq!(
+                    answer
+                        .passage()
+                        .filter(|_| answer.is_found())
+                        .map(|p| &p.id),
+                    Some(id),
+                    "{:?}: {answer:?}",
+                    example.text
+                );
+                checked.0 += 1;
+            }
+            Target::Gap(id) => {
+                assert_eq!(
+                    answer.gap().map(|g| &g.id),
+                    Some(id),
+                    "{:?}: {answer:?}",
+                    example.text
+                );
+                checked.1 += 1;
+            }
+        }
+    }
+    assert!(checked.0 > 100 && checked.1 > 100, "{checked:?}");
+}
