@@ -434,6 +434,13 @@ fn a_tie_goes_to_the_first_passage() {
                 knuckle is a home remedy some members use during a flare.\n";
     std::fs::write(dir.path().join("a-remedies.md"), text).unwrap();
     std::fs::write(dir.path().join("b-remedies.md"), text).unwrap();
+    // Other sections, so the twins' words are not shared by most passages
+    // (which would set them aside as topic words and leave no evidence).
+    let others = "# Other Topics\n\n## Sleep Hygiene\n\nA dark, cool bedroom helps sleep.\n\n\
+                  ## Hand Exercises\n\nGentle stretching keeps fingers mobile.\n\n\
+                  ## Diet Notes\n\nSome people keep a food diary.\n\n\
+                  ## Travel Tips\n\nPack medicines in carry-on bags.\n";
+    std::fs::write(dir.path().join("c-others.md"), others).unwrap();
     let engine = Engine::load(
         dir.path(),
         &AnswerConfig::default(),
