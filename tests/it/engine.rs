@@ -555,3 +555,49 @@ fn every_example_asked_as_written_gets_its_own_target() {
     }
     assert!(checked.0 > 100 && checked.1 > 100, "{checked:?}");
 }
+
+/// On the article's text alone (no examples, gaps or intent model), an
+/// abstention says whether anything asked was found: a question that matches
+/// only words most passages share found nothing it asked (no match, no
+/// guess); one that matches an informative word too weakly is low confidence,
+/// with that passage as its guess.
+#[test]
+fn an_abstention_on_the_text_alone_says_whether_anything_asked_matched() {
+    let weights = ldnbot::search::Weights {
+        intent: false,
+        examples: false,
+        gaps: false,
+        ..Default::default()
+    };
+    let engine = Engine::build_with_weights(
+        Knowledge::load(&knowledge_dir()).expect("loads"),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+        weights,
+    )
+    .expect("builds");
+    for question in [
+        "Is LDN good for my sourdough starter?",
+        "does low dose naltrexone help a broken washing machine",
+    ] {
+        let answer = engine.answer(question).expect("answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::NoMatch),
+            "{question:?}: {answer:?}"
+        );
+        assert!(answer.passage().is_none(), "no guess: {answer:?}");
+    }
+    for question in [
+        "can LDN fix my car engine",
+        "is insomnia from sourdough bread common?",
+    ] {
+        let answer = engine.answer(question).expect("answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::LowConfidence),
+            "{question:?}: {answer:?}"
+        );
+        assert!(answer.passage().is_some(), "a guess: {answer:?}");
+    }
+}
