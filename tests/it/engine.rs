@@ -601,3 +601,67 @@ fn an_abstention_on_the_text_alone_says_whether_anything_asked_matched() {
         assert!(answer.passage().is_some(), "a guess: {answer:?}");
     }
 }
+
+/// An abstention's closest topics: the guess first, then passages the search
+/// ranked that matched something informative, each once, at most
+/// `CLOSEST_TOPICS` — and more than one when several such passages matched.
+#[test]
+fn an_abstention_lists_each_close_topic_once() {
+    let engine = engine();
+    let mut most = 0;
+    for question in [
+        "insomnia, vivid dreams and my sourdough bread",
+        "immune system inflammation and my garden shed",
+        "can LDN fix my car engine",
+        "naltrexone receptors and the price of a telescope",
+        "joint pain, fatigue and the weather on mars",
+    ] {
+        let answer = engine.answer(question).expect("answers");
+        let Answer::Unanswered {
+            best_guess,
+            closest,
+            ..
+        } = &answer
+        else {
+            continue;
+        };
+        let hits = engine.search(question).expect("searches").hits;
+        let informative: Vec<&str> = hits
+            .iter()
+            .filter(|hit| hit.matched_informative)
+            .map(|hit| engine.passages()[hit.passage].id.as_str())
+            .collect();
+        let ids: Vec<&str> = closest.iter().map(|r| r.passage.id.as_str()).collect();
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            ids.len(),
+            "{question:?}: repeats in {ids:?}"
+        );
+        assert!(ids.len() <= ldnbot::answer::CLOSEST_TOPICS, "{ids:?}");
+        if let Some(guess) = best_guess {
+            assert_eq!(ids.first(), Some(&guess.passage.id.as_str()));
+        }
+        for id in ids.iter().skip(usize::from(best_guess.is_some())) {
+            assert!(
+                informative.contains(id),
+                "{question:?}: {id} matched nothing asked"
+            );
+        }
+        // As many as there are: the guess and the informative hits, once each.
+        let mut candidates: Vec<&str> = best_guess.iter().map(|g| g.passage.id.as_str()).collect();
+        candidates.extend(&informative);
+        candidates.sort_unstable();
+        candidates.dedup();
+        let expected = candidates.len().min(ldnbot::answer::CLOSEST_TOPICS);
+        assert_eq!(
+            ids.len(),
+            expected,
+            "{question:?}: {ids:?} of {informative:?}"
+        );
+        most = most.max(ids.len());
+    }
+    assert!(most >= 2, "some abstention lists several topics");
+}
