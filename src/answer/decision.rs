@@ -18,7 +18,7 @@ use crate::strings::normalise_question;
 /// same questions fits them again and estimates how that fitting does on
 /// questions it did not see. `members.jsonl` is held out and only reported.
 /// `ldnbot eval --without examples,gaps,intent` shows what each adds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Decision {
     /// How much the closeness of a passage's examples adds to its evidence.
     pub examples: f32,
@@ -62,6 +62,23 @@ impl Decision {
             gap_min: 0.3,
             gap_over_passage: 0.6,
         }
+    }
+}
+
+/// The weights as `ldnbot eval --folds` prints them.
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "examples {} · heading {} · intent {} · gap_intent {} · answer_min {} · gap_min {} · gap_over_passage {}",
+            self.examples,
+            self.heading,
+            self.intent,
+            self.gap_intent,
+            self.answer_min,
+            self.gap_min,
+            self.gap_over_passage
+        )
     }
 }
 

@@ -109,12 +109,9 @@ struct InChannel<'a> {
     message: &'a Message,
 }
 
-impl ReplyTarget for InChannel<'_> {
-    async fn send_text(&self, text: &str) -> Result<(), Error> {
-        let reply = serenity::CreateMessage::new()
-            .reference_message(reply_reference(self.message))
-            .allowed_mentions(no_pings())
-            .content(text);
+impl InChannel<'_> {
+    /// Posts `reply` in the question's channel.
+    async fn post(&self, reply: serenity::CreateMessage) -> Result<(), Error> {
         retry::send_message(
             &self.data.rest,
             &self.ctx.http,
@@ -123,6 +120,16 @@ impl ReplyTarget for InChannel<'_> {
         )
         .await?;
         Ok(())
+    }
+}
+
+impl ReplyTarget for InChannel<'_> {
+    async fn send_text(&self, text: &str) -> Result<(), Error> {
+        let reply = serenity::CreateMessage::new()
+            .reference_message(reply_reference(self.message))
+            .allowed_mentions(no_pings())
+            .content(text);
+        self.post(reply).await
     }
 
     async fn settle(&self, recording: Recording, _ephemeral: bool) -> Result<ReviewRecord, Error> {
@@ -133,14 +140,7 @@ impl ReplyTarget for InChannel<'_> {
         let reply = reply
             .message()
             .reference_message(reply_reference(self.message));
-        retry::send_message(
-            &self.data.rest,
-            &self.ctx.http,
-            self.message.channel_id,
-            reply,
-        )
-        .await?;
-        Ok(())
+        self.post(reply).await
     }
 
     fn http(&self) -> Arc<Http> {

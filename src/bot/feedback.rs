@@ -160,7 +160,7 @@ pub async fn on_click(
         // The passage is the answer to the click; it promises nothing about
         // recording, so it goes out at once and the save is only logged.
         let response = CreateInteractionResponse::Message(message);
-        respond_with(ctx, data, click, received, response).await?;
+        retry::respond_to_click(ctx, data, click, received, response).await?;
         match saving.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(
@@ -178,7 +178,7 @@ pub async fn on_click(
             let defer = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(true),
             );
-            if respond_with(ctx, data, click, received, defer)
+            if retry::respond_to_click(ctx, data, click, received, defer)
                 .await?
                 .is_none()
             {
@@ -229,25 +229,6 @@ async fn respond(
         .ephemeral(true)
         .allowed_mentions(no_pings());
     let response = CreateInteractionResponse::Message(message);
-    respond_with(ctx, data, click, received, response).await?;
+    retry::respond_to_click(ctx, data, click, received, response).await?;
     Ok(())
-}
-
-/// The click's one response, sent again on a transient failure while
-/// Discord's window allows; `None` when it never got through.
-async fn respond_with(
-    ctx: &SerenityContext,
-    data: &Data,
-    click: &ComponentInteraction,
-    received: Instant,
-    response: CreateInteractionResponse,
-) -> Result<Option<()>, Error> {
-    retry::respond(
-        &data.rest,
-        &ctx.http,
-        (click.id, &click.token),
-        received,
-        response,
-    )
-    .await
 }

@@ -104,14 +104,7 @@ pub async fn on_forget_click(
         .components(Vec::new())
         .allowed_mentions(no_pings());
     let response = CreateInteractionResponse::UpdateMessage(reply);
-    retry::respond(
-        &data.rest,
-        &ctx.http,
-        (click.id, &click.token),
-        received,
-        response,
-    )
-    .await?;
+    retry::respond_to_click(ctx, data, click, received, response).await?;
     Ok(())
 }
 

@@ -23,13 +23,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use poise::serenity_prelude::{
-    self as serenity, Builder as _, ChannelId, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, Http, InteractionId, Message, Nonce, Route,
-    StatusCode,
+    self as serenity, Builder as _, ChannelId, ComponentInteraction, Context as SerenityContext,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, Http,
+    InteractionId, Message, Nonce, Route, StatusCode,
 };
 
 use super::rest::{Failed, Rest};
-use super::{Context, Error};
+use super::{Context, Data, Error};
 
 /// Discord drops an interaction not answered within 3 s of its creation.
 pub const INTERACTION_WINDOW: Duration = Duration::from_secs(3);
@@ -288,6 +288,24 @@ pub(super) async fn respond(
     })
     .await?;
     Ok(sent.map(drop))
+}
+
+/// A button click's one response, within the window from `received`.
+pub(super) async fn respond_to_click(
+    ctx: &SerenityContext,
+    data: &Data,
+    click: &ComponentInteraction,
+    received: Instant,
+    response: CreateInteractionResponse,
+) -> Result<Option<()>, Error> {
+    respond(
+        &data.rest,
+        &ctx.http,
+        (click.id, &click.token),
+        received,
+        response,
+    )
+    .await
 }
 
 /// A message in a channel (a reply to a mention or a DM, an alert), with a

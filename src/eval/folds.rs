@@ -43,7 +43,7 @@ impl Prepared<'_> {
 /// One fold: the weights fitted without it, and how they did on it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fold {
-    pub decision: Fitted,
+    pub decision: Decision,
     /// On the questions the weights were fitted on.
     pub fitted: Summary,
     /// On this fold's questions, which the fitting did not see.
@@ -59,50 +59,8 @@ pub struct FoldReport {
     /// The engine's own weights, on every question.
     pub current: Summary,
     /// The weights fitted on every question, and their score there (not held out).
-    pub fitted_on_all: Fitted,
+    pub fitted_on_all: Decision,
     pub fitted_on_all_summary: Summary,
-}
-
-/// [`Decision`]'s weights, named, for printing and JSON.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Fitted {
-    pub examples: f32,
-    pub heading: f32,
-    pub intent: f32,
-    pub gap_intent: f32,
-    pub answer_min: f32,
-    pub gap_min: f32,
-    pub gap_over_passage: f32,
-}
-
-impl From<Decision> for Fitted {
-    fn from(d: Decision) -> Fitted {
-        Fitted {
-            examples: d.examples,
-            heading: d.heading,
-            intent: d.intent,
-            gap_intent: d.gap_intent,
-            answer_min: d.answer_min,
-            gap_min: d.gap_min,
-            gap_over_passage: d.gap_over_passage,
-        }
-    }
-}
-
-impl std::fmt::Display for Fitted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "examples {} · heading {} · intent {} · gap_intent {} · answer_min {} · gap_min {} · gap_over_passage {}",
-            self.examples,
-            self.heading,
-            self.intent,
-            self.gap_intent,
-            self.answer_min,
-            self.gap_min,
-            self.gap_over_passage
-        )
-    }
 }
 
 /// A weight of [`Decision`] and the values fitting tries for it.
@@ -259,7 +217,7 @@ pub fn cross_validate(
             let test: Vec<&Prepared> = test.into_iter().map(|(_, p)| p).collect();
             let decision = fit(engine, start, &train);
             Fold {
-                decision: decision.into(),
+                decision,
                 fitted: summarise(engine, &decision, train.into_iter()),
                 held_out: summarise(engine, &decision, test.into_iter()),
             }
@@ -276,7 +234,7 @@ pub fn cross_validate(
         folds,
         held_out,
         current: summarise(engine, &start, prepared.iter()),
-        fitted_on_all: fitted_on_all.into(),
+        fitted_on_all,
         fitted_on_all_summary: summarise(engine, &fitted_on_all, prepared.iter()),
     })
 }

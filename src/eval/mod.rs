@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::knowledge::{Knowledge, Synonyms};
 use crate::search::Weights;
 
-pub use folds::{cross_validate, Fitted, Fold, FoldReport};
+pub use folds::{cross_validate, Fold, FoldReport};
 
 /// A retrieval technique `ldnbot eval --without` can switch off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
