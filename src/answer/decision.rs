@@ -166,7 +166,12 @@ impl Engine {
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         let best_evidence = best.map_or(0.0, |(_, e)| e);
         let restated_gap = restated.and_then(|target| target.checked_sub(self.passages.len()));
-        let gap = restated_gap.map(|i| (i, f32::INFINITY)).or(gap);
+        // Thanks that ask nothing get the chat reply, unless a moderator linked
+        // these very words to a passage.
+        let chat = (result.only_thanks && restated.is_none())
+            .then(|| self.gaps.iter().position(|g| g.chat))
+            .flatten();
+        let gap = restated_gap.or(chat).map(|i| (i, f32::INFINITY)).or(gap);
         if let Some((gap, closeness)) = gap {
             if closeness >= d.gap_min && closeness >= d.gap_over_passage * best_evidence {
                 let mut answer = self.abstain(Reason::KnownGap, None, result);

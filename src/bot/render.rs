@@ -330,6 +330,7 @@ mod tests {
                 id: "alcohol".into(),
                 title: "Alcohol".into(),
                 reply: "The article does not cover alcohol.".into(),
+                chat: false,
             })),
         };
         let rendered = render_answer(

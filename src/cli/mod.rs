@@ -335,11 +335,16 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
             .collect();
         writeln!(
             out,
-            "#   concept {:?} weight {:.2}{}{} forms [{}]",
+            "#   concept {:?} weight {:.2}{}{}{} forms [{}]",
             concept.text,
             concept.weight,
             if concept.topic { " topic" } else { "" },
             if concept.unknown { " unknown" } else { "" },
+            if concept.background {
+                " background"
+            } else {
+                ""
+            },
             forms.join(", ")
         )?;
     }

@@ -13,6 +13,9 @@
 //! reply = "The article does not cover drinking alcohol on LDN. Your pharmacist can advise."
 //! examples = ["is a glass of wine ok with ldn", "can I drink on it"]
 //! ```
+//!
+//! One gap may say `chat = true`: a message that asks nothing at all ("thank
+//! you, that was helpful!") gets its reply, whatever words it shares with the article.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -35,6 +38,8 @@ pub struct Gap {
     pub title: String,
     /// Sent instead of a passage: what is not covered, and who can help.
     pub reply: String,
+    /// The reply to messages that ask nothing (thanks, greetings, goodbyes).
+    pub chat: bool,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +56,8 @@ struct GapEntry {
     title: String,
     reply: String,
     examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    chat: bool,
 }
 
 /// Parses `gaps.toml`: the gaps, and their examples as [`Example`]s.
@@ -95,6 +102,15 @@ pub fn parse_gaps(text: &str, path: &Path) -> Result<(Vec<Gap>, Vec<Example>), E
                 format!("gap {id:?} needs at least one example question, or nothing can match it"),
             ));
         }
+        if entry.chat && gaps.iter().any(|g: &Gap| g.chat) {
+            return Err(ExamplesError::new(
+                path,
+                line,
+                format!(
+                    "gap {id:?} says chat = true, but an earlier gap already does: only one can"
+                ),
+            ));
+        }
         examples.extend(written(
             path,
             text,
@@ -105,6 +121,7 @@ pub fn parse_gaps(text: &str, path: &Path) -> Result<(Vec<Gap>, Vec<Example>), E
             id,
             title: entry.title.trim().to_string(),
             reply: entry.reply.trim().to_string(),
+            chat: entry.chat,
         });
     }
     Ok((gaps, examples))
@@ -123,6 +140,18 @@ mod tests {
         assert_eq!(examples.len(), 2);
         assert_eq!(examples[1].target, Target::Gap("alcohol".into()));
         assert_eq!(examples[1].line, 5);
+    }
+
+    #[test]
+    fn one_gap_at_most_is_for_chat() {
+        let chat = GOOD.replace("examples", "chat = true\nexamples");
+        let (gaps, _) = parse_gaps(&chat, Path::new("gaps.toml")).unwrap();
+        assert!(gaps[0].chat);
+        assert!(!parse_gaps(GOOD, Path::new("g")).unwrap().0[0].chat);
+        let second = chat.replace("alcohol", "wine");
+        let err = parse_gaps(&format!("{chat}\n{second}"), Path::new("gaps.toml")).unwrap_err();
+        assert_eq!(err.line, 9, "{err}");
+        assert!(err.to_string().contains("only one"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! weight, and question shapes ("how … work") add what they ask for.
 
 use super::analysis::{separate_numbers, tokens};
+use super::focus::{self, Focus, BACKGROUND};
 use super::stop_words::is_stop_word;
 use super::vocabulary::Rule;
 use super::SearchIndex;
@@ -22,7 +23,8 @@ pub struct Concept {
     pub text: String,
     /// Alternative stem sequences; a passage containing every stem of one alternative covers the concept.
     pub forms: Vec<Form>,
-    /// How much this concept counts; rare words count more.
+    /// How much this concept counts; rare words count more, and words only in
+    /// the message's background ([`focus`](super::focus)) count less.
     pub weight: f32,
     /// Shared by most passages: says what the community is about, not which passage.
     pub topic: bool,
@@ -31,6 +33,21 @@ pub struct Concept {
     /// Counts for a passage that matches it and is no loss for one that does not:
     /// a question shape is a hint about what is asked, not a word to cover.
     pub optional: bool,
+    /// Found only in what the message tells, not in what it asks.
+    pub background: bool,
+}
+
+impl Concept {
+    /// How much the concept counts for being asked or only told: 1, or
+    /// [`BACKGROUND`] — already part of [`Concept::weight`], applied by
+    /// whatever weighs concepts in its own way (the examples).
+    pub fn emphasis(&self) -> f32 {
+        if self.background {
+            BACKGROUND
+        } else {
+            1.0
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +67,24 @@ pub(super) struct Word {
 }
 
 impl SearchIndex {
+    /// The concepts of a message, with those found only in its background
+    /// (what it tells rather than asks) marked and weighing less; and the
+    /// split, when there was one.
+    pub fn asked_concepts(&self, message: &str) -> (Vec<Concept>, Option<Focus>) {
+        let mut concepts = self.concepts(message);
+        let focus = focus::split(message);
+        if let Some(focus) = &focus {
+            let asked = self.concepts(&focus.ask);
+            for concept in &mut concepts {
+                if !asked.iter().any(|a| a.text == concept.text) {
+                    concept.background = true;
+                    concept.weight *= BACKGROUND;
+                }
+            }
+        }
+        (concepts, focus)
+    }
+
     /// Turns a question into the concepts it asks about.
     pub fn concepts(&self, question: &str) -> Vec<Concept> {
         let text = separate_numbers(question);
@@ -215,6 +250,7 @@ impl SearchIndex {
             topic,
             unknown,
             optional: false,
+            background: false,
         }
     }
 }

@@ -27,6 +27,7 @@ use super::vocabulary::Vocabulary;
 /// words ("bread") would otherwise be taken for typos of them ("break").
 pub(super) fn build(
     examples: &[(usize, &str)],
+    passages: usize,
     targets: usize,
     vocabulary: &Vocabulary,
 ) -> ExampleIndex {
@@ -41,7 +42,7 @@ pub(super) fn build(
             .collect();
         (target, stems)
     });
-    ExampleIndex::build(analyzed.collect::<Vec<_>>(), targets)
+    ExampleIndex::build(analyzed.collect::<Vec<_>>(), passages, targets)
 }
 
 /// How much a target's second-nearest example adds to its closeness.
@@ -62,6 +63,8 @@ pub struct ExampleIndex {
     docs: Vec<Doc>,
     /// Stem → sorted example indices containing it.
     postings: HashMap<String, Vec<u32>>,
+    /// Targets below this are passages, the rest known gaps.
+    passages: usize,
     targets: usize,
 }
 
@@ -85,8 +88,13 @@ impl Default for ExampleWeights {
 }
 
 impl ExampleIndex {
-    /// Indexes examples given as (target index, informative stems).
-    pub fn build(examples: impl IntoIterator<Item = (usize, Vec<String>)>, targets: usize) -> Self {
+    /// Indexes examples given as (target index, informative stems); the
+    /// first `passages` targets are passages, the rest known gaps.
+    pub fn build(
+        examples: impl IntoIterator<Item = (usize, Vec<String>)>,
+        passages: usize,
+        targets: usize,
+    ) -> Self {
         let mut docs: Vec<(usize, Vec<String>)> = Vec::new();
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         for (target, mut stems) in examples {
@@ -115,6 +123,7 @@ impl ExampleIndex {
         ExampleIndex {
             docs,
             postings,
+            passages,
             targets,
         }
     }
@@ -146,6 +155,10 @@ impl ExampleIndex {
 
     /// Every example that shares something with the question, with how much
     /// of the question it explains and how much of itself the question holds.
+    ///
+    /// For a passage's example, words only in the message's background count
+    /// less ([`Concept::emphasis`]); for a gap's they count fully: "pregnant"
+    /// in a member's story is reason enough not to answer from the article.
     pub fn matches(&self, concepts: &[Concept], weights: ExampleWeights) -> Vec<ExampleMatch> {
         if self.docs.is_empty() {
             return Vec::new();
@@ -153,8 +166,9 @@ impl ExampleIndex {
         let n = self.docs.len() as f32;
         // Dense accumulators, one slot per example: a topic word such as "LDN"
         // is in most examples, and a map per question would cost more than the scoring.
-        // Per example: question weight explained, and its own stems' weight matched.
-        let mut acc = vec![(0.0f32, 0.0f32); self.docs.len()];
+        // Per example: question weight explained (with emphasis, and without),
+        // and its own stems' weight matched.
+        let mut acc = vec![(0.0f32, 0.0f32, 0.0f32); self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
         let mut is_touched = vec![false; self.docs.len()];
         // Per example, the strongest form of the current concept it matches;
@@ -163,6 +177,7 @@ impl ExampleIndex {
         let mut seen = vec![usize::MAX; self.docs.len()];
         let mut matched_now: Vec<u32> = Vec::new();
         let mut total = 0.0;
+        let mut total_plain = 0.0;
         for (c, concept) in concepts.iter().enumerate() {
             // Each form's examples are looked up once: they give the concept's
             // document frequency and its matches.
@@ -176,9 +191,11 @@ impl ExampleIndex {
                 .map(|(_, docs)| docs.len())
                 .max()
                 .unwrap_or(0);
-            let weight = concept_weight(df, n, weights);
+            let plain = concept_weight(df, n, weights);
+            let weight = plain * concept.emphasis();
             if !concept.optional {
                 total += weight;
+                total_plain += plain;
             }
             matched_now.clear();
             for (form, docs) in &by_form {
@@ -211,6 +228,7 @@ impl ExampleIndex {
                 // A shape the example shares counts; one it lacks is no loss.
                 if !concept.optional {
                     entry.0 += weight * strength;
+                    entry.2 += plain * strength;
                 }
                 entry.1 += matched;
             }
@@ -221,9 +239,14 @@ impl ExampleIndex {
         let mut out: Vec<ExampleMatch> = touched
             .into_iter()
             .filter_map(|doc| {
-                let (explained, matched) = acc[doc as usize];
+                let (explained, matched, explained_plain) = acc[doc as usize];
                 let d = &self.docs[doc as usize];
-                let question_side = (explained / total).clamp(0.0, 1.0);
+                let question_side = if d.target < self.passages {
+                    explained / total
+                } else {
+                    explained_plain / total_plain
+                }
+                .clamp(0.0, 1.0);
                 let example_side = (matched / d.norm).clamp(0.0, 1.0);
                 (question_side > 0.0 && example_side > 0.0).then_some(ExampleMatch {
                     target: d.target,

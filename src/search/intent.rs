@@ -117,7 +117,7 @@ impl IntentModel {
         };
         let data: Vec<(usize, Features)> = keyed
             .into_iter()
-            .map(|(target, keys)| (target, model.vector(&keys)))
+            .map(|(target, keys)| (target, model.vector(&[(&keys, 1.0)])))
             .collect();
         model.fit(&data);
         model
@@ -128,13 +128,14 @@ impl IntentModel {
         self.targets > 0
     }
 
-    /// The probability of each target for a question given as its [`keys`],
-    /// indexed by target; empty when no model was trained.
-    pub fn probabilities(&self, keys: &[Key]) -> Vec<f32> {
+    /// The probability of each target for a question given as parts of
+    /// [`keys`], each with how much it counts, indexed by target; empty when no
+    /// model was trained.
+    pub fn probabilities(&self, parts: &[(&[Key], f32)]) -> Vec<f32> {
         if !self.is_trained() {
             return Vec::new();
         }
-        let features = self.vector(keys);
+        let features = self.vector(parts);
         let mut out = vec![0.0; self.targets];
         self.softmax(&features, &mut out);
         out
@@ -192,18 +193,21 @@ impl IntentModel {
         }
     }
 
-    /// The TF-IDF vector of `keys`: sublinear term frequency times idf, each
-    /// block scaled to unit length; keys the examples never had are dropped.
-    fn vector(&self, keys: &[Key]) -> Features {
+    /// The TF-IDF vector of the parts' keys, each key counted as much as its
+    /// part: sublinear term frequency times idf, each block scaled to unit
+    /// length; keys the examples never had are dropped.
+    fn vector(&self, parts: &[(&[Key], f32)]) -> Features {
         let mut counts: HashMap<u32, f32> = HashMap::new();
-        for (key, _) in keys {
-            if let Some(&id) = self.vocabulary.get(key) {
-                *counts.entry(id).or_insert(0.0) += 1.0;
+        for &(keys, counts_for) in parts {
+            for (key, _) in keys {
+                if let Some(&id) = self.vocabulary.get(key) {
+                    *counts.entry(id).or_insert(0.0) += counts_for;
+                }
             }
         }
         let mut features: Features = counts
             .into_iter()
-            .map(|(id, tf)| (id, (1.0 + tf.ln()) * self.idf[id as usize]))
+            .map(|(id, tf)| (id, sublinear(tf) * self.idf[id as usize]))
             .collect();
         let mut norms = [0.0f32; BLOCKS];
         for &(id, value) in &features {
@@ -217,6 +221,16 @@ impl IntentModel {
         }
         features.sort_unstable_by_key(|(id, _)| *id);
         features
+    }
+}
+
+/// 1 + ln(tf) for a count of one or more, scaled down in proportion below one
+/// (a key seen only in a message's background), so the two meet at 1.
+fn sublinear(tf: f32) -> f32 {
+    if tf >= 1.0 {
+        1.0 + tf.ln()
+    } else {
+        tf
     }
 }
 
@@ -319,7 +333,7 @@ mod tests {
     }
 
     fn best(model: &IntentModel, question: &str) -> usize {
-        let p = model.probabilities(&keyed(question));
+        let p = model.probabilities(&[(&keyed(question), 1.0)]);
         (0..p.len())
             .max_by(|&a, &b| p[a].total_cmp(&p[b]))
             .expect("trained")
@@ -340,7 +354,7 @@ mod tests {
 
     #[test]
     fn probabilities_sum_to_one() {
-        let p = model().probabilities(&keyed("what about the immune system"));
+        let p = model().probabilities(&[(&keyed("what about the immune system"), 1.0)]);
         assert_eq!(p.len(), 3);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     }
@@ -354,7 +368,7 @@ mod tests {
         let many = (0..=MAX_TARGETS).map(|t| (t, keyed("q"))).collect();
         let model = IntentModel::train(many, MAX_TARGETS + 1, MAX_TARGETS + 1);
         assert!(!model.is_trained());
-        assert!(model.probabilities(&keyed("q")).is_empty());
+        assert!(model.probabilities(&[(&keyed("q"), 1.0)]).is_empty());
     }
 
     #[test]

@@ -11,13 +11,15 @@
 //!
 //! One concern per file: [`analysis`](self) (analyzers, tokens), `stop_words`
 //! (the list, as data), `vocabulary` (rules from `synonyms.toml`), `typos` (the
-//! speller), `concepts` (words → weighted concepts, shapes), `index` (the
+//! speller), `focus` (what a message asks, and its background), `concepts`
+//! (words → weighted concepts, shapes), `index` (the
 //! Tantivy index and postings), `query` (the BM25 query), `coverage` (scoring a hit).
 
 mod analysis;
 mod concepts;
 mod coverage;
 mod examples;
+mod focus;
 mod index;
 mod intent;
 mod query;
@@ -38,6 +40,7 @@ pub use stop_words::is_stop_word;
 
 use crate::knowledge::{Passage, Synonyms};
 use examples::ExampleIndex;
+use focus::Focus;
 use index::{Fields, Postings, ORD_FIELD};
 use intent::IntentModel;
 use typos::Speller;
@@ -115,6 +118,8 @@ pub struct SearchResult {
     /// Per target, the intent model's probability that the question asks for
     /// it; empty when no model was trained.
     pub intent: Vec<f32>,
+    /// The message thanks and asks nothing ([`focus::only_thanks`]).
+    pub only_thanks: bool,
 }
 
 impl SearchResult {
@@ -187,7 +192,7 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
-        let example_index = examples::build(examples, targets, &vocabulary);
+        let example_index = examples::build(examples, passages.len(), targets, &vocabulary);
         let speller = Speller::new(known);
         let mut index = SearchIndex {
             reader,
@@ -234,10 +239,12 @@ impl SearchIndex {
     /// Any text is accepted; an error is a fault of the index itself, and is logged here.
     pub fn search(&self, question: &str, limit: usize) -> Result<SearchResult, SearchError> {
         self.searches.fetch_add(1, Ordering::Relaxed);
-        let concepts = self.concepts(question);
+        let (concepts, focus) = self.asked_concepts(question);
+        let only_thanks = focus::only_thanks(question);
         if concepts.is_empty() || self.passage_count == 0 {
             return Ok(SearchResult {
                 concepts,
+                only_thanks,
                 ..SearchResult::default()
             });
         }
@@ -245,20 +252,43 @@ impl SearchIndex {
             tracing::error!(%error, "the search index failed on a question");
         })?;
         let closeness = self.examples.closeness(&concepts, self.weights.example);
-        let intent =
-            self.intent
-                .probabilities(&intent::keys(&mut self.words.clone(), question, &concepts));
+        let intent = self.intent_probabilities(question, focus.as_ref(), &concepts);
         Ok(SearchResult {
             concepts,
             hits,
             closeness,
             intent,
+            only_thanks,
         })
+    }
+
+    /// The intent model's probabilities for a message: what it asks counts
+    /// fully, its background for [`focus::BACKGROUND`].
+    fn intent_probabilities(
+        &self,
+        message: &str,
+        focus: Option<&Focus>,
+        concepts: &[Concept],
+    ) -> Vec<f32> {
+        if !self.intent.is_trained() {
+            return Vec::new();
+        }
+        let mut words = self.words.clone();
+        let Some(focus) = focus else {
+            let keys = intent::keys(&mut words, message, concepts);
+            return self.intent.probabilities(&[(&keys, 1.0)]);
+        };
+        let (told, asked): (Vec<Concept>, Vec<Concept>) =
+            concepts.iter().cloned().partition(|c| c.background);
+        let ask = intent::keys(&mut words, &focus.ask, &asked);
+        let background = intent::keys(&mut words, &focus.background, &told);
+        self.intent
+            .probabilities(&[(&ask, 1.0), (&background, focus::BACKGROUND)])
     }
 
     /// Every example sharing something with `question`: for diagnostics and fitting.
     pub fn example_matches(&self, question: &str) -> Vec<ExampleMatch> {
-        let concepts = self.concepts(question);
+        let (concepts, _) = self.asked_concepts(question);
         self.examples.matches(&concepts, self.weights.example)
     }
 

@@ -1,0 +1,269 @@
+//! The ask: which part of a message asks something, and which is background.
+//!
+//! Members often tell their story before they ask ("RA since 2014, diabetic,
+//! on Humira… what have the studies found?"). Every informative word of the
+//! story would otherwise count as something the answer must cover, and the
+//! story's words (the rheumatologist, the drugs tried) pull towards passages
+//! that are not what was asked. So a message is split into clauses, the ones
+//! that ask are found, and the rest is background, which still counts, but
+//! for less.
+
+/// How much a concept found only in the background counts, against one asked.
+pub const BACKGROUND: f32 = 0.5;
+
+/// Words that open a clause that asks, even without a question mark.
+const ASKING_OPENERS: &[&str] = &[
+    "what",
+    "whats",
+    "how",
+    "hows",
+    "why",
+    "when",
+    "where",
+    "who",
+    "which",
+    "is",
+    "isnt",
+    "are",
+    "arent",
+    "can",
+    "cant",
+    "could",
+    "do",
+    "does",
+    "doesnt",
+    "did",
+    "should",
+    "would",
+    "will",
+    "wont",
+    "may",
+    "might",
+    "any",
+    "anyone",
+    "wondering",
+];
+
+/// Words that open a request: it asks, question mark or not.
+const REQUEST_OPENERS: &[&str] = &["tell", "explain", "please", "pls", "need"];
+
+/// Pairs of words that open a request ("I need the name of the study").
+const REQUEST_PAIRS: &[(&str, &str)] = &[
+    ("i", "need"),
+    ("i", "want"),
+    ("id", "like"),
+    ("looking", "for"),
+];
+
+/// Words that open a message of thanks.
+const THANKS: &[&str] = &[
+    "thank",
+    "thanks",
+    "thx",
+    "ty",
+    "cheers",
+    "ta",
+    "appreciated",
+];
+
+/// Whether `message` thanks and asks nothing: it opens with thanks, and no
+/// clause ends with `?` or opens with a question word. "thank you, that was
+/// helpful!!" shares "help" with the article, but asks for none of it.
+pub fn only_thanks(message: &str) -> bool {
+    let clauses = clauses(message);
+    let Some(first) = clauses.first() else {
+        return false;
+    };
+    THANKS.contains(&first_word(first).as_str())
+        && !clauses
+            .iter()
+            .any(|c| c.ends_with('?') || opens_with_ask(c))
+}
+
+/// A message whose clauses do not all ask: the asking part and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    /// The clauses that ask, in order, joined by spaces.
+    pub ask: String,
+    /// The other clauses, in order, joined by spaces.
+    pub background: String,
+}
+
+/// Splits `message` into what it asks and its background, or `None` when
+/// there is nothing to tell apart: one clause, no clause that asks, or only
+/// clauses that ask.
+///
+/// A clause ends at a sentence end (`.`, `!`, `?`, a line break) or at a dash
+/// or colon that sets off the ask ("I want to know what I'm talking about —
+/// what have the studies found?"). A clause asks when it ends with `?`; when
+/// none does, a clause asks when it opens with a question word or a request
+/// ("tell me", "please").
+pub fn split(message: &str) -> Option<Focus> {
+    let clauses = clauses(message);
+    if clauses.len() < 2 {
+        return None;
+    }
+    let marked = clauses.iter().any(|c| c.ends_with('?'));
+    let asks: Vec<bool> = clauses
+        .iter()
+        .map(|c| c.ends_with('?') || requests(c) || (!marked && opens_with_ask(c)))
+        .collect();
+    if asks.iter().all(|&a| a) || !asks.iter().any(|&a| a) {
+        return None;
+    }
+    let join = |want: bool| {
+        clauses
+            .iter()
+            .zip(&asks)
+            .filter(|(_, &a)| a == want)
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Some(Focus {
+        ask: join(true),
+        background: join(false),
+    })
+}
+
+/// The message's clauses, trimmed, each with the punctuation that ends it; empty ones left out.
+fn clauses(message: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = message.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let ends = match c {
+            '?' | '!' | '\n' | '—' | '–' => true,
+            // A full stop ends a sentence, not a number ("1.5 mg") or an abbreviation run ("e.g.").
+            '.' => next.is_none_or(char::is_whitespace),
+            ':' | ';' => next.is_none_or(char::is_whitespace),
+            // A spaced hyphen is a dash; one inside a word is not.
+            '-' => message[..i].ends_with(' ') && next.is_none_or(char::is_whitespace),
+            _ => false,
+        };
+        if ends {
+            // Runs of closing marks ("?!", "...") stay with their clause.
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, n)) = chars.peek() {
+                if matches!(n, '?' | '!' | '.') {
+                    end = j + n.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            push_clause(&mut out, &message[start..end]);
+            start = end;
+        }
+    }
+    push_clause(&mut out, &message[start..]);
+    out
+}
+
+fn push_clause<'a>(out: &mut Vec<&'a str>, clause: &'a str) {
+    let clause = clause
+        .trim()
+        .trim_end_matches(['—', '–', '-', ':', ';'])
+        .trim();
+    if clause.chars().any(char::is_alphanumeric) {
+        out.push(clause);
+    }
+}
+
+fn opens_with_ask(clause: &str) -> bool {
+    ASKING_OPENERS.contains(&first_word(clause).as_str()) || requests(clause)
+}
+
+fn requests(clause: &str) -> bool {
+    let mut words = words(clause);
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    REQUEST_OPENERS.contains(&first.as_str())
+        || REQUEST_PAIRS.contains(&(first.as_str(), second.as_str()))
+}
+
+/// The first word of a clause, lowercased, its punctuation dropped ("What's" → "whats").
+fn first_word(clause: &str) -> String {
+    words(clause).next().unwrap_or_default()
+}
+
+fn words(clause: &str) -> impl Iterator<Item = String> + '_ {
+    clause.split_whitespace().map(|word| {
+        word.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_before_a_question_is_set_apart() {
+        let focus = split(
+            "RA since 2019, on methotrexate. My knees are bad lately. Is LDN safe long term?",
+        )
+        .expect("background and an ask");
+        assert_eq!(focus.ask, "Is LDN safe long term?");
+        assert_eq!(
+            focus.background,
+            "RA since 2019, on methotrexate. My knees are bad lately."
+        );
+    }
+
+    #[test]
+    fn a_dash_sets_off_the_ask() {
+        let focus = split("I want to sound informed with my doctor — what does the research say?")
+            .expect("split at the dash");
+        assert_eq!(focus.ask, "what does the research say?");
+        assert_eq!(focus.background, "I want to sound informed with my doctor");
+    }
+
+    #[test]
+    fn without_a_question_mark_a_question_word_marks_the_ask() {
+        let focus = split("My mum was just diagnosed. how does ldn work").expect("an ask");
+        assert_eq!(focus.ask, "how does ldn work");
+        assert_eq!(focus.background, "My mum was just diagnosed.");
+    }
+
+    #[test]
+    fn a_request_asks_beside_a_question() {
+        let focus = split("My GP is sceptical. Which trial was it? I need the title for her.")
+            .expect("an ask and background");
+        assert_eq!(focus.ask, "Which trial was it? I need the title for her.");
+        assert_eq!(focus.background, "My GP is sceptical.");
+    }
+
+    #[test]
+    fn nothing_to_tell_apart() {
+        assert_eq!(split("what are the side effects of LDN?"), None);
+        assert_eq!(split("side effects?? insomnia?"), None);
+        assert_eq!(split("I take 1.5 mg. I sleep badly."), None);
+        assert_eq!(split(""), None);
+        assert_eq!(split("?!?"), None);
+    }
+
+    #[test]
+    fn thanks_that_ask_nothing() {
+        assert!(only_thanks("Thanks!! really useful"));
+        assert!(only_thanks("thank you so much, that helped"));
+        assert!(!only_thanks("thanks! is it safe with methotrexate?"));
+        assert!(!only_thanks("thanks. how long until it works"));
+        assert!(!only_thanks(""));
+    }
+
+    #[test]
+    fn numbers_and_hyphenated_words_do_not_split() {
+        assert_eq!(
+            clauses("I take 1.5 mg of low-dose naltrexone, is that normal?"),
+            vec!["I take 1.5 mg of low-dose naltrexone, is that normal?"]
+        );
+        assert_eq!(
+            clauses("ok... so - what is it?!"),
+            vec!["ok...", "so", "what is it?!"]
+        );
+    }
+}
