@@ -28,6 +28,8 @@ pub struct Decision {
     pub intent: f32,
     /// How much the intent model's probability for a gap adds to its closeness.
     pub gap_intent: f32,
+    /// How much the share of the question in words only a gap's examples use adds.
+    pub gap_words: f32,
     /// The evidence a passage needs to be the answer.
     pub answer_min: f32,
     /// A gap's examples must be at least this close to the question…
@@ -40,13 +42,14 @@ impl Decision {
     /// The decision for a knowledge base whose examples trained an intent model.
     pub fn with_intent() -> Decision {
         Decision {
-            examples: 0.8,
-            heading: 0.15,
+            examples: 1.5,
+            heading: 0.2,
             intent: 1.5,
             gap_intent: 2.0,
+            gap_words: 0.5,
             answer_min: 1.0,
             gap_min: 0.3,
-            gap_over_passage: 0.8,
+            gap_over_passage: 0.9,
         }
     }
 
@@ -58,6 +61,7 @@ impl Decision {
             heading: 0.15,
             intent: 0.0,
             gap_intent: 0.0,
+            gap_words: 0.0,
             answer_min: 0.3,
             gap_min: 0.3,
             gap_over_passage: 0.6,
@@ -70,11 +74,12 @@ impl std::fmt::Display for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "examples {} · heading {} · intent {} · gap_intent {} · answer_min {} · gap_min {} · gap_over_passage {}",
+            "examples {} · heading {} · intent {} · gap_intent {} · gap_words {} · answer_min {} · gap_min {} · gap_over_passage {}",
             self.examples,
             self.heading,
             self.intent,
             self.gap_intent,
+            self.gap_words,
             self.answer_min,
             self.gap_min,
             self.gap_over_passage
@@ -161,7 +166,11 @@ impl Engine {
         let gap = (0..self.gaps.len())
             .map(|i| {
                 let target = self.passages.len() + i;
-                (i, closeness(target) + d.gap_intent * intent(target))
+                let marked = result.gap_words.get(target).copied().unwrap_or(0.0);
+                (
+                    i,
+                    closeness(target) + d.gap_intent * intent(target) + d.gap_words * marked,
+                )
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         let best_evidence = best.map_or(0.0, |(_, e)| e);

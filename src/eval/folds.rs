@@ -72,11 +72,11 @@ struct Axis {
     intent: bool,
 }
 
-const AXES: [Axis; 7] = [
+const AXES: [Axis; 8] = [
     Axis {
         get: |d| d.examples,
         set: |d, v| d.examples = v,
-        values: &[0.2, 0.4, 0.5, 0.65, 0.8, 1.0, 1.2, 1.5],
+        values: &[0.2, 0.4, 0.5, 0.65, 0.8, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0],
         intent: false,
     },
     Axis {
@@ -96,6 +96,12 @@ const AXES: [Axis; 7] = [
         set: |d, v| d.gap_intent = v,
         values: &[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
         intent: true,
+    },
+    Axis {
+        get: |d| d.gap_words,
+        set: |d, v| d.gap_words = v,
+        values: &[0.0, 0.25, 0.5, 0.75, 1.0, 1.5],
+        intent: false,
     },
     Axis {
         get: |d| d.answer_min,

@@ -66,6 +66,9 @@ pub struct ExampleIndex {
     /// Targets below this are passages, the rest known gaps.
     passages: usize,
     targets: usize,
+    /// Stems that only one gap's examples use (no passage, no passage's
+    /// example): the gap they mark.
+    gap_words: HashMap<String, usize>,
 }
 
 /// How strongly the question side counts against the example side.
@@ -125,7 +128,56 @@ impl ExampleIndex {
             postings,
             passages,
             targets,
+            gap_words: HashMap::new(),
         }
+    }
+
+    /// Finds the words that mark a gap: used by one gap's examples and by
+    /// nothing else, neither a passage (`in_passages`) nor another example.
+    /// "turmeric" or "tramadol" in a message says what it is about, however
+    /// many of the article's words come with it.
+    pub fn mark_gap_words(&mut self, in_passages: impl Fn(&str) -> bool) {
+        let mut marks = HashMap::new();
+        for (stem, docs) in &self.postings {
+            let mut targets = docs.iter().map(|&doc| self.docs[doc as usize].target);
+            let Some(first) = targets.next() else {
+                continue;
+            };
+            if first >= self.passages && targets.all(|t| t == first) && !in_passages(stem) {
+                marks.insert(stem.clone(), first);
+            }
+        }
+        self.gap_words = marks;
+    }
+
+    /// Per target, the share (0–1) of the question's informative weight in
+    /// words that mark that gap ([`ExampleIndex::mark_gap_words`]) and that the
+    /// article has in no form; 0 for passages.
+    pub fn gap_words(&self, concepts: &[Concept]) -> Vec<f32> {
+        let mut out = vec![0.0f32; self.targets];
+        let mut total = 0.0;
+        for concept in concepts.iter().filter(|c| !c.topic && !c.optional) {
+            total += concept.weight;
+            // A word the article has in some form ("puffy" is its "swelling")
+            // is the article's, whatever examples use it.
+            if !concept.unknown {
+                continue;
+            }
+            let marked = concept
+                .forms
+                .iter()
+                .flat_map(|form| &form.stems)
+                .find_map(|stem| self.gap_words.get(stem));
+            if let Some(&gap) = marked {
+                out[gap] += concept.weight;
+            }
+        }
+        if total > 0.0 {
+            for share in &mut out {
+                *share = (*share / total).min(1.0);
+            }
+        }
+        out
     }
 
     pub fn contains_stem(&self, stem: &str) -> bool {

@@ -118,6 +118,9 @@ pub struct SearchResult {
     /// Per target, the intent model's probability that the question asks for
     /// it; empty when no model was trained.
     pub intent: Vec<f32>,
+    /// Per target, the share of the question in words that mark that known
+    /// gap (only its examples use them); 0 for passages.
+    pub gap_words: Vec<f32>,
     /// The message thanks and asks nothing ([`focus::only_thanks`]).
     pub only_thanks: bool,
 }
@@ -192,7 +195,8 @@ impl SearchIndex {
             mut known,
         } = index::write(passages)?;
         let vocabulary = Vocabulary::build(synonyms, &weights, &mut known);
-        let example_index = examples::build(examples, passages.len(), targets, &vocabulary);
+        let mut example_index = examples::build(examples, passages.len(), targets, &vocabulary);
+        example_index.mark_gap_words(|stem| postings.has(stem));
         let speller = Speller::new(known);
         let mut index = SearchIndex {
             reader,
@@ -252,12 +256,14 @@ impl SearchIndex {
             tracing::error!(%error, "the search index failed on a question");
         })?;
         let closeness = self.examples.closeness(&concepts, self.weights.example);
+        let gap_words = self.examples.gap_words(&concepts);
         let intent = self.intent_probabilities(question, focus.as_ref(), &concepts);
         Ok(SearchResult {
             concepts,
             hits,
             closeness,
             intent,
+            gap_words,
             only_thanks,
         })
     }
