@@ -56,14 +56,15 @@ impl SearchIndex {
             0.0
         } else {
             // The heading is about what was asked: the informative concepts, or the
-            // topic itself when that is all the question names.
+            // topic itself when that is all the question names; never the
+            // member's background ("my rheumatologist wants me to start…").
             let asks_specific = concepts.iter().any(|c| !c.topic);
             let asked = title
                 .iter()
                 .filter(|stem| {
                     concepts
                         .iter()
-                        .filter(|c| !c.topic || !asks_specific)
+                        .filter(|c| !c.background && (!c.topic || !asks_specific))
                         .any(|c| c.forms.iter().any(|f| f.stems.contains(stem)))
                 })
                 .count();
