@@ -216,10 +216,10 @@ mod tests {
 
     #[test]
     fn a_dash_sets_off_the_ask() {
-        let focus = split("I want to sound informed with my doctor — what does the research say?")
+        let focus = split("Seeing my rheumatologist next week — what does the research say?")
             .expect("split at the dash");
         assert_eq!(focus.ask, "what does the research say?");
-        assert_eq!(focus.background, "I want to sound informed with my doctor");
+        assert_eq!(focus.background, "Seeing my rheumatologist next week");
     }
 
     #[test]

@@ -579,6 +579,7 @@ fn an_abstention_on_the_text_alone_says_whether_anything_asked_matched() {
     for question in [
         "Is LDN good for my sourdough starter?",
         "does low dose naltrexone help a broken washing machine",
+        "can LDN fix my car engine",
     ] {
         let answer = engine.answer(question).expect("answers");
         assert_eq!(
@@ -589,7 +590,7 @@ fn an_abstention_on_the_text_alone_says_whether_anything_asked_matched() {
         assert!(answer.passage().is_none(), "no guess: {answer:?}");
     }
     for question in [
-        "can LDN fix my car engine",
+        "could LDN take the pain out of fixing my car engine",
         "is insomnia from sourdough bread common?",
     ] {
         let answer = engine.answer(question).expect("answers");
@@ -664,4 +665,63 @@ fn an_abstention_lists_each_close_topic_once() {
         most = most.max(ids.len());
     }
     assert!(most >= 2, "some abstention lists several topics");
+}
+
+/// A member's story before the ask counts for less than the ask: the
+/// drugs and doctors in it must not pull the answer to the passages about
+/// doctors, nor dilute the ask's coverage until the bot abstains.
+#[test]
+fn background_does_not_sink_a_clear_ask() {
+    let story = "Diagnosed in 2016, on methotrexate and hydroxychloroquine, my rheumatologist \
+                 is retiring next month and my knees are worse.";
+    for (ask, section) in [
+        (
+            "What side effects does LDN have?",
+            "balancing-risks-and-benefits",
+        ),
+        (
+            "What have studies found so far?",
+            "research-on-ldn-and-rheumatoid-arthritis",
+        ),
+    ] {
+        let question = format!("{story} {ask}");
+        let answer = engine().answer(&question).expect("answers");
+        let Answer::Found { passage, .. } = &answer else {
+            panic!("{question:?}: {answer:?}");
+        };
+        assert!(
+            passage.id.ends_with(section),
+            "{question:?}: {}",
+            passage.id
+        );
+    }
+}
+
+/// Thanks that ask nothing get the chat gap's reply, however many of the
+/// article's words they share; thanks with a question get the answer.
+#[test]
+fn thanks_get_the_chat_reply_and_a_question_with_thanks_its_answer() {
+    for thanks in [
+        "thank you, that really helped!",
+        "Thanks!! very useful info",
+    ] {
+        let answer = engine().answer(thanks).expect("answers");
+        assert_eq!(
+            answer.reason(),
+            Some(Reason::KnownGap),
+            "{thanks:?}: {answer:?}"
+        );
+        assert_eq!(answer.gap().map(|g| g.id.as_str()), Some("chat-and-server"));
+    }
+    let answer = engine()
+        .answer("thanks! and what are the side effects of ldn?")
+        .expect("answers");
+    let Answer::Found { passage, .. } = &answer else {
+        panic!("{answer:?}");
+    };
+    assert!(
+        passage.id.ends_with("balancing-risks-and-benefits"),
+        "{}",
+        passage.id
+    );
 }
