@@ -12,7 +12,7 @@
 //! contains. The second counts more, so background ("RA since 2014, diabetic…")
 //! around a clear ask does not sink it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::analysis::{separate_numbers, stem_analyzer, tokens, word_analyzer};
 use super::concepts::{Concept, Form};
@@ -62,13 +62,13 @@ struct Doc {
 pub struct ExampleIndex {
     docs: Vec<Doc>,
     /// Stem → sorted example indices containing it.
-    postings: HashMap<String, Vec<u32>>,
+    postings: FxHashMap<String, Vec<u32>>,
     /// Targets below this are passages, the rest known gaps.
     passages: usize,
     targets: usize,
     /// Stems that only one gap's examples use (no passage, no passage's
     /// example): the gap they mark.
-    gap_words: HashMap<String, usize>,
+    gap_words: FxHashMap<String, usize>,
 }
 
 /// How strongly the question side counts against the example side.
@@ -99,7 +99,7 @@ impl ExampleIndex {
         targets: usize,
     ) -> Self {
         let mut docs: Vec<(usize, Vec<String>)> = Vec::new();
-        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut postings: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (target, mut stems) in examples {
             stems.sort();
             stems.dedup();
@@ -128,7 +128,7 @@ impl ExampleIndex {
             postings,
             passages,
             targets,
-            gap_words: HashMap::new(),
+            gap_words: FxHashMap::default(),
         }
     }
 
@@ -137,7 +137,7 @@ impl ExampleIndex {
     /// "turmeric" or "tramadol" in a message says what it is about, however
     /// many of the article's words come with it.
     pub fn mark_gap_words(&mut self, in_passages: impl Fn(&str) -> bool) {
-        let mut marks = HashMap::new();
+        let mut marks = FxHashMap::default();
         for (stem, docs) in &self.postings {
             let mut targets = docs.iter().map(|&doc| self.docs[doc as usize].target);
             let Some(first) = targets.next() else {

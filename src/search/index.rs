@@ -4,7 +4,7 @@
 //! which passages hold a stem, which is cheaper to keep beside the index than
 //! to ask Tantivy for per question.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use tantivy::directory::RamDirectory;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
@@ -30,7 +30,7 @@ pub(super) const ORD_FIELD: &str = "ord";
 
 /// Stem → sorted passage indices containing it (any field).
 #[derive(Debug, Default)]
-pub(super) struct Postings(HashMap<String, Vec<u32>>);
+pub(super) struct Postings(FxHashMap<String, Vec<u32>>);
 
 impl Postings {
     fn add(&mut self, stem: String, passage: u32) {
@@ -85,7 +85,7 @@ pub(super) struct Written {
     /// Each passage's heading as stems, function words left out.
     pub(super) titles: Vec<Vec<String>>,
     /// Every word of the passages, unstemmed: what a typo may be corrected to.
-    pub(super) known: HashSet<String>,
+    pub(super) known: FxHashSet<String>,
 }
 
 /// Indexes `passages` in RAM. The writer is dropped before this returns, so its
@@ -109,7 +109,7 @@ pub(super) fn write(passages: &[Passage]) -> Result<Written, IndexError> {
     let mut words = word_analyzer();
     let mut stemmer = stem_analyzer();
     let mut postings = Postings::default();
-    let mut known: HashSet<String> = HashSet::new();
+    let mut known: FxHashSet<String> = FxHashSet::default();
     let mut titles = Vec::with_capacity(passages.len());
     let index = {
         // One segment, written on this thread: no indexing threads whose

@@ -16,8 +16,7 @@
 //! only trained for knowledge bases of article size ([`MAX_TARGETS`]); above
 //! that the decision rests on the examples' closeness alone.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analysis::tokens;
@@ -44,7 +43,7 @@ type Features = Vec<(u32, f32)>;
 #[derive(Default)]
 pub struct IntentModel {
     /// Feature key → feature index.
-    vocabulary: HashMap<u64, u32>,
+    vocabulary: FxHashMap<u64, u32>,
     /// Per feature, its idf.
     idf: Vec<f32>,
     /// Which block each feature belongs to.
@@ -85,7 +84,7 @@ impl IntentModel {
             .into_iter()
             .filter(|(target, _)| *target < targets)
             .collect();
-        let mut vocabulary: HashMap<u64, u32> = HashMap::new();
+        let mut vocabulary: FxHashMap<u64, u32> = FxHashMap::default();
         let mut df: Vec<u32> = Vec::new();
         let mut block: Vec<u8> = Vec::new();
         for (_, keys) in &keyed {
@@ -197,18 +196,26 @@ impl IntentModel {
     /// part: sublinear term frequency times idf, each block scaled to unit
     /// length; keys the examples never had are dropped.
     fn vector(&self, parts: &[(&[Key], f32)]) -> Features {
-        let mut counts: HashMap<u32, f32> = HashMap::new();
-        for &(keys, counts_for) in parts {
-            for (key, _) in keys {
-                if let Some(&id) = self.vocabulary.get(key) {
-                    *counts.entry(id).or_insert(0.0) += counts_for;
-                }
+        // Sorted and merged rather than counted in a map: a question has a few
+        // hundred keys, and sorting them is cheaper than hashing each again.
+        let mut seen: Features = parts
+            .iter()
+            .flat_map(|&(keys, counts_for)| {
+                keys.iter()
+                    .filter_map(move |(key, _)| Some((*self.vocabulary.get(key)?, counts_for)))
+            })
+            .collect();
+        seen.sort_unstable_by_key(|(id, _)| *id);
+        let mut features: Features = Vec::with_capacity(seen.len());
+        for (id, counts_for) in seen {
+            match features.last_mut() {
+                Some((last, tf)) if *last == id => *tf += counts_for,
+                _ => features.push((id, counts_for)),
             }
         }
-        let mut features: Features = counts
-            .into_iter()
-            .map(|(id, tf)| (id, sublinear(tf) * self.idf[id as usize]))
-            .collect();
+        for (id, value) in &mut features {
+            *value = sublinear(*value) * self.idf[*id as usize];
+        }
         let mut norms = [0.0f32; BLOCKS];
         for &(id, value) in &features {
             norms[usize::from(self.block[id as usize])] += value * value;
@@ -219,7 +226,6 @@ impl IntentModel {
                 *value /= norm;
             }
         }
-        features.sort_unstable_by_key(|(id, _)| *id);
         features
     }
 }
@@ -242,6 +248,9 @@ pub fn keys(words: &mut TextAnalyzer, text: &str, concepts: &[Concept]) -> Vec<K
     let words = tokens(words, text);
     let mut out = Vec::with_capacity(words.len() * 12);
     let mut previous: Option<&str> = None;
+    // Reused for every word and piece: a question has hundreds of pieces.
+    let mut padded: Vec<char> = Vec::new();
+    let mut piece = String::new();
     for word in &words {
         if word.len() >= 2 {
             out.push((key(&[b"w", word.as_bytes()]), 0));
@@ -250,13 +259,14 @@ pub fn keys(words: &mut TextAnalyzer, text: &str, concepts: &[Concept]) -> Vec<K
             }
             previous = Some(word);
         }
-        let padded: Vec<char> = std::iter::once(' ')
-            .chain(word.chars())
-            .chain(std::iter::once(' '))
-            .collect();
+        padded.clear();
+        padded.push(' ');
+        padded.extend(word.chars());
+        padded.push(' ');
         for n in 3..=4 {
-            for piece in padded.windows(n) {
-                let piece: String = piece.iter().collect();
+            for window in padded.windows(n) {
+                piece.clear();
+                piece.extend(window);
                 out.push((key(&[b"c", piece.as_bytes()]), 1));
             }
         }

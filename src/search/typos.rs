@@ -5,7 +5,7 @@
 //! "naltrexone"; a misspelt word would otherwise find nothing, and the bot would
 //! abstain on a question it can answer.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::concepts::Word;
 use super::SearchIndex;
@@ -16,12 +16,12 @@ const MAX_TYPO_WORD: usize = 40;
 /// Every word of the corpus and the vocabulary, by length.
 #[derive(Debug)]
 pub(super) struct Speller {
-    known_words: HashMap<usize, Vec<String>>,
+    known_words: FxHashMap<usize, Vec<String>>,
 }
 
 impl Speller {
-    pub(super) fn new(known: HashSet<String>) -> Speller {
-        let mut known_words: HashMap<usize, Vec<String>> = HashMap::new();
+    pub(super) fn new(known: FxHashSet<String>) -> Speller {
+        let mut known_words: FxHashMap<usize, Vec<String>> = FxHashMap::default();
         for word in known {
             if word.bytes().all(|b| b.is_ascii_alphabetic()) {
                 known_words.entry(word.len()).or_default().push(word);

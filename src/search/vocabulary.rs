@@ -6,7 +6,7 @@
 //! meets "my other treatment"). Question shapes keep their question words:
 //! "how" is the point of "how … work".
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::analysis::{separate_numbers, stem_analyzer, tokens, word_analyzer};
 use super::stop_words::is_stop_word;
@@ -31,14 +31,14 @@ pub(super) struct Vocabulary {
     /// Two-way and lay rules, longest pattern first, so "side effects" wins over "side".
     pub(super) rules: Vec<Rule>,
     /// Rule indices by the first stem of their pattern, longest pattern first.
-    rules_by_first_stem: HashMap<String, Vec<usize>>,
+    rules_by_first_stem: FxHashMap<String, Vec<usize>>,
     /// Every stem that appears in some rule's pattern.
-    rule_stems: HashSet<String>,
+    rule_stems: FxHashSet<String>,
     /// Question shapes: stems in order (question words included) and what they find,
     /// longest first.
     pub(super) shapes: Vec<Rule>,
     /// Words to leave out of every question.
-    pub(super) ignore: HashSet<String>,
+    pub(super) ignore: FxHashSet<String>,
 }
 
 impl Vocabulary {
@@ -47,14 +47,14 @@ impl Vocabulary {
     pub(super) fn build(
         synonyms: &Synonyms,
         weights: &Weights,
-        known: &mut HashSet<String>,
+        known: &mut FxHashSet<String>,
     ) -> Vocabulary {
         let mut words = word_analyzer();
         let mut stemmer = stem_analyzer();
         // Phrases lose their function words, as questions do, so "other treatment"
         // still lines up with a question's "my other treatment".
         let mut rules = Vec::new();
-        let mut analyze_phrase = |phrase: &str, known: &mut HashSet<String>| -> Vec<String> {
+        let mut analyze_phrase = |phrase: &str, known: &mut FxHashSet<String>| -> Vec<String> {
             let phrase_words = tokens(&mut words, &separate_numbers(phrase));
             known.extend(phrase_words.iter().cloned());
             phrase_words
@@ -121,7 +121,7 @@ impl Vocabulary {
         // Longest patterns first, so "side effects" wins over "side".
         rules.sort_by_key(|rule| std::cmp::Reverse(rule.pattern.len()));
 
-        let mut rules_by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut rules_by_first_stem: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (index, rule) in rules.iter().enumerate() {
             if let Some(first) = rule.pattern.first() {
                 rules_by_first_stem

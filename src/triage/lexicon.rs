@@ -3,8 +3,7 @@
 //! edit, for words of five letters or more) found through a deletion index
 //! so a lookup costs a few hash probes, not a scan.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::normalise::{distance_within, term_stems, Token};
 
@@ -21,43 +20,17 @@ pub struct Hit {
 
 const FUZZY_MIN: usize = 5;
 
-/// FNV-1a: short string keys, no untrusted-key flooding concern (keys are the
-/// rules' own words), and several times faster than the default hasher here.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
-type FastSet<K> = HashSet<K, BuildHasherDefault<Fnv>>;
-
 /// A term by its first stem: the concept it belongs to and its other stems.
 type Term = (ConceptId, Box<[String]>);
 
 #[derive(Debug, Default)]
 pub struct Lexicon {
     /// First stem of a term → (concept, the rest of the term's stems).
-    first: FastMap<String, Vec<Term>>,
-    vocab: FastSet<String>,
+    first: FxHashMap<String, Vec<Term>>,
+    vocab: FxHashSet<String>,
     words: Vec<String>,
     /// A vocabulary word, or one with a letter deleted → indices into `words`.
-    deletes: FastMap<String, Vec<u32>>,
+    deletes: FxHashMap<String, Vec<u32>>,
 }
 
 fn one_deletes(word: &str) -> impl Iterator<Item = String> + '_ {
