@@ -265,5 +265,18 @@ mod tests {
             clauses("ok... so - what is it?!"),
             vec!["ok...", "so", "what is it?!"]
         );
+        // A hyphen with a space on one side only joins words, it is no dash.
+        assert_eq!(
+            clauses("is it a once- or twice-a-day thing?"),
+            vec!["is it a once- or twice-a-day thing?"]
+        );
+    }
+
+    #[test]
+    fn a_colon_or_semicolon_ends_a_clause_but_not_a_time() {
+        assert_eq!(
+            clauses("Quick one: I take it at 10:30pm; does that matter?"),
+            vec!["Quick one", "I take it at 10:30pm", "does that matter?"]
+        );
     }
 }
