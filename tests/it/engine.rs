@@ -725,3 +725,47 @@ fn thanks_get_the_chat_reply_and_a_question_with_thanks_its_answer() {
         passage.id
     );
 }
+
+/// Hits are ordered by coverage first: a passage that holds everything asked
+/// ranks above one whose heading is half the question and which holds only that
+/// half, whatever BM25 makes of the heading.
+#[test]
+fn hits_rank_by_coverage_before_heading_and_bm25() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# Care Notes\n\n## Ginger Compress\n\nA ginger compress is warm.\n\n\
+                ## Packing List\n\nSome members pack a ginger compress and a splint for a \
+                sore knuckle during a flare.\n\n\
+                ## Sleep Hygiene\n\nA dark, cool bedroom helps sleep.\n\n\
+                ## Hand Exercises\n\nGentle stretching keeps fingers mobile.\n\n\
+                ## Diet Notes\n\nSome people keep a food diary.\n\n\
+                ## Travel Tips\n\nPack medicines in carry-on bags.\n";
+    std::fs::write(dir.path().join("care.md"), text).unwrap();
+    let engine = Engine::build_with_weights(
+        Knowledge::load(dir.path()).expect("loads"),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+        ldnbot::search::Weights::default(),
+    )
+    .expect("builds");
+    let result = engine
+        .search("ginger compress for a knuckle flare")
+        .expect("searches");
+    let ids: Vec<&str> = result
+        .hits
+        .iter()
+        .map(|hit| engine.passages()[hit.passage].id.as_str())
+        .collect();
+    assert_eq!(
+        ids.first().copied(),
+        Some("care/packing-list"),
+        "{ids:?} {:?}",
+        result.hits
+    );
+    let half = result
+        .hits
+        .iter()
+        .find(|hit| engine.passages()[hit.passage].id == "care/ginger-compress")
+        .expect("the heading's passage is a hit");
+    let full = &result.hits[0];
+    assert!(full.coverage > half.coverage && half.title_coverage > full.title_coverage);
+}
