@@ -206,6 +206,28 @@ async fn scrape(client: &reqwest::Client, base: &str) -> (String, prometheus_par
     (text, parsed)
 }
 
+/// Scrapes until the unlabelled sample `name` reaches `at_least`, and returns that scrape.
+async fn wait_for_sample(
+    client: &reqwest::Client,
+    base: &str,
+    name: &str,
+    at_least: f64,
+) -> prometheus_parse::Scrape {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (_, metrics) = scrape(client, base).await;
+        let value = sample(&metrics, name, &[]);
+        if value >= at_least {
+            return metrics;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} stayed {value}, expected {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_follows_the_gateway_and_metrics_count_answers_and_reloads() {
     let fake = FakeDiscord::start().await;
@@ -287,7 +309,9 @@ async fn readyz_follows_the_gateway_and_metrics_count_answers_and_reloads() {
     );
     fake.release_gateway();
     wait_for_readyz(&client, &base, 200).await;
-    let (_, metrics) = scrape(&client, &base).await;
+    // The shard is connected before its READY event has been handled (each
+    // event runs on its own task), so the counter may lag /readyz a little.
+    let metrics = wait_for_sample(&client, &base, "ldnbot_gateway_reconnects_total", 1.0).await;
     assert_eq!(
         sample(&metrics, "ldnbot_gateway_reconnects_total", &[]),
         1.0
