@@ -32,6 +32,24 @@ fn engine() -> &'static Engine {
     })
 }
 
+/// An engine over the knowledge in `dir`, built with `weights`.
+fn engine_with(dir: &Path, weights: ldnbot::search::Weights) -> Engine {
+    Engine::build_with_weights(
+        Knowledge::load(dir).expect("loads"),
+        &AnswerConfig::default(),
+        &SafetyConfig::default(),
+        weights,
+    )
+    .expect("builds")
+}
+
+/// Sections that share no word with the small test articles, so those
+/// articles' words are not in most passages (which would make them topic words).
+const UNRELATED_SECTIONS: &str = "## Sleep Hygiene\n\nA dark, cool bedroom helps sleep.\n\n\
+                                  ## Hand Exercises\n\nGentle stretching keeps fingers mobile.\n\n\
+                                  ## Diet Notes\n\nSome people keep a food diary.\n\n\
+                                  ## Travel Tips\n\nPack medicines in carry-on bags.\n";
+
 const RISKS: &str =
     "ldn-rheumatoid-arthritis/considerations-and-caveats/balancing-risks-and-benefits";
 const MECHANISM: &str = "ldn-rheumatoid-arthritis/the-mechanism-of-action";
@@ -436,10 +454,7 @@ fn a_tie_goes_to_the_first_passage() {
     std::fs::write(dir.path().join("b-remedies.md"), text).unwrap();
     // Other sections, so the twins' words are not shared by most passages
     // (which would set them aside as topic words and leave no evidence).
-    let others = "# Other Topics\n\n## Sleep Hygiene\n\nA dark, cool bedroom helps sleep.\n\n\
-                  ## Hand Exercises\n\nGentle stretching keeps fingers mobile.\n\n\
-                  ## Diet Notes\n\nSome people keep a food diary.\n\n\
-                  ## Travel Tips\n\nPack medicines in carry-on bags.\n";
+    let others = format!("# Other Topics\n\n{UNRELATED_SECTIONS}");
     std::fs::write(dir.path().join("c-others.md"), others).unwrap();
     // Without the intent model: trained in a fixed order, it leans to one of
     // two identical passages, so their evidence would not tie.
@@ -447,13 +462,7 @@ fn a_tie_goes_to_the_first_passage() {
         intent: false,
         ..Default::default()
     };
-    let engine = Engine::build_with_weights(
-        Knowledge::load(dir.path()).expect("loads"),
-        &AnswerConfig::default(),
-        &SafetyConfig::default(),
-        weights,
-    )
-    .expect("builds");
+    let engine = engine_with(dir.path(), weights);
     let answer = engine
         .answer("Does a warm ginger compress help a sore knuckle?")
         .expect("answers");
@@ -569,13 +578,7 @@ fn an_abstention_on_the_text_alone_says_whether_anything_asked_matched() {
         gaps: false,
         ..Default::default()
     };
-    let engine = Engine::build_with_weights(
-        Knowledge::load(&knowledge_dir()).expect("loads"),
-        &AnswerConfig::default(),
-        &SafetyConfig::default(),
-        weights,
-    )
-    .expect("builds");
+    let engine = engine_with(&knowledge_dir(), weights);
     for question in [
         "Is LDN good for my sourdough starter?",
         "does low dose naltrexone help a broken washing machine",
@@ -732,21 +735,13 @@ fn thanks_get_the_chat_reply_and_a_question_with_thanks_its_answer() {
 #[test]
 fn hits_rank_by_coverage_before_heading_and_bm25() {
     let dir = tempfile::tempdir().unwrap();
-    let text = "# Care Notes\n\n## Ginger Compress\n\nA ginger compress is warm.\n\n\
-                ## Packing List\n\nSome members pack a ginger compress and a splint for a \
-                sore knuckle during a flare.\n\n\
-                ## Sleep Hygiene\n\nA dark, cool bedroom helps sleep.\n\n\
-                ## Hand Exercises\n\nGentle stretching keeps fingers mobile.\n\n\
-                ## Diet Notes\n\nSome people keep a food diary.\n\n\
-                ## Travel Tips\n\nPack medicines in carry-on bags.\n";
+    let text = format!(
+        "# Care Notes\n\n## Ginger Compress\n\nA ginger compress is warm.\n\n\
+         ## Packing List\n\nSome members pack a ginger compress and a splint for a \
+         sore knuckle during a flare.\n\n{UNRELATED_SECTIONS}"
+    );
     std::fs::write(dir.path().join("care.md"), text).unwrap();
-    let engine = Engine::build_with_weights(
-        Knowledge::load(dir.path()).expect("loads"),
-        &AnswerConfig::default(),
-        &SafetyConfig::default(),
-        ldnbot::search::Weights::default(),
-    )
-    .expect("builds");
+    let engine = engine_with(dir.path(), ldnbot::search::Weights::default());
     let result = engine
         .search("ginger compress for a knuckle flare")
         .expect("searches");
