@@ -1,11 +1,11 @@
 //! The compiled lexicon: every term of every concept, context cue and mention,
 //! stemmed and indexed by its first word, with a small typo tolerance (one
-//! edit, for words of five letters or more) found through a deletion index
+//! slip of the keyboard, for words of five letters or more) found through a deletion index
 //! so a lookup costs a few hash probes, not a scan.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::normalise::{distance_within, term_stems, Token};
+use super::normalise::{plausible_typo, term_stems, Token};
 
 /// Index of a concept (a named concept, a context cue or a mention list).
 pub type ConceptId = u16;
@@ -67,7 +67,7 @@ impl Lexicon {
         }
     }
 
-    /// Vocabulary words within one edit of `stem`, when `stem` itself is unknown.
+    /// Vocabulary words `stem` could be a slip for, when `stem` itself is unknown.
     fn corrections<'a>(&'a self, stem: &str, out: &mut Vec<&'a str>) {
         if self.vocab.contains(stem)
             || stem.chars().count() < FUZZY_MIN
@@ -77,7 +77,7 @@ impl Lexicon {
         }
         let push = |i: u32, out: &mut Vec<&'a str>| {
             let w = self.words[i as usize].as_str();
-            if !out.contains(&w) && distance_within(stem, w, 1) {
+            if !out.contains(&w) && plausible_typo(stem, w) {
                 out.push(w);
             }
         };

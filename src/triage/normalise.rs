@@ -134,6 +134,47 @@ pub fn stem(word: &str) -> String {
     word.to_string()
 }
 
+/// Whether `typed` could be `word` mistyped: one letter dropped, added or
+/// swapped with its neighbour, or one letter replaced by a key next to it or
+/// by another vowel. A letter replaced by a far key is more often another word
+/// than a slip ("topic" is not "toxic", "fewer" is not "fever").
+pub fn plausible_typo(typed: &str, word: &str) -> bool {
+    let a: Vec<char> = typed.chars().collect();
+    let b: Vec<char> = word.chars().collect();
+    if a.len() != b.len() {
+        return distance_within(typed, word, 1);
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    match differ[..] {
+        [] => true,
+        [i] => neighbouring_keys(a[i], b[i]) || (is_vowel(a[i]) && is_vowel(b[i])),
+        [i, j] => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+        _ => false,
+    }
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// Keys that touch on a QWERTY keyboard (a 26-letter table: no crate needed).
+fn neighbouring_keys(a: char, b: char) -> bool {
+    // Row, and column in half keys: each row sits half a key right of the one above.
+    fn key(c: char) -> Option<(i32, i32)> {
+        ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+            .iter()
+            .enumerate()
+            .find_map(|(row, keys)| {
+                let col = keys.find(c)?;
+                Some((row as i32, 2 * col as i32 + row as i32))
+            })
+    }
+    match (key(a), key(b)) {
+        (Some((ra, xa)), Some((rb, xb))) => a != b && (ra - rb).abs() <= 1 && (xa - xb).abs() <= 2,
+        _ => false,
+    }
+}
+
 /// Optimal string alignment distance, capped: returns `max + 1` once exceeded.
 pub fn distance_within(a: &str, b: &str, max: usize) -> bool {
     let a: Vec<char> = a.chars().collect();
@@ -195,6 +236,30 @@ mod tests {
         assert_eq!(t.tokens[3].sentence, 1);
         assert!(t.tokens[4].sentence > t.tokens[3].sentence);
         assert!(t.emphatic);
+    }
+
+    #[test]
+    fn slips_of_the_keyboard_are_typos_and_other_words_are_not() {
+        for (typed, word) in [
+            ("breaht", "breath"),  // swapped
+            ("chesst", "chest"),   // doubled
+            ("seizre", "seizure"), // dropped
+            ("sepsus", "sepsis"),  // another vowel
+            ("bleef", "bleed"),    // the key beside it
+            ("fwver", "fever"),
+        ] {
+            assert!(plausible_typo(typed, word), "{typed} / {word}");
+        }
+        for (typed, word) in [
+            ("topic", "toxic"),
+            ("fewer", "fever"),
+            ("never", "fever"),
+            ("natal", "fatal"),
+            ("chess", "chest"),
+            ("cheats", "chest"),
+        ] {
+            assert!(!plausible_typo(typed, word), "{typed} / {word}");
+        }
     }
 
     #[test]

@@ -171,6 +171,31 @@ fn serious_mentions_are_cautions() {
 }
 
 #[test]
+fn ordinary_words_are_not_read_as_alarm_words() {
+    let t = Triage::builtin();
+    // Each is one letter from an alarm word ("toxic", "fever", "fatal") or holds
+    // a phrase an emergency uses ("out for"), and is none of them.
+    for q in [
+        "what topics can I read about here",
+        "fewer flares since I started ldn, is that normal",
+        "I never had any trouble with it",
+        "is it safe before a natal class",
+        "what should I look out for in the first week",
+    ] {
+        assert_eq!(level(&t, q), Level::None, "{q} → {:?}", t.assess(q));
+    }
+    let printed = t.assess("thanks! going to print this out for my appointment");
+    assert_ne!(printed.level, Level::Urgent, "{printed:?}");
+    assert_ne!(printed.kind, Some(Kind::Collapse), "{printed:?}");
+    // A real slip of the keyboard still counts.
+    assert_urgent(
+        &t,
+        "he has collasped on the floor and isnt breathing",
+        Kind::Collapse,
+    );
+}
+
+#[test]
 fn admin_file_extends_builtin() {
     let extra = "[concepts]\nzork = [\"zorkitis\"]\n[[sign]]\nkind = \"danger\"\nall = [\"zork\"]\nweight = 4\n";
     let t = Triage::load(Some((extra, Path::new("knowledge/urgent.toml")))).unwrap();
