@@ -15,6 +15,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/timing.rs"]
+mod timing;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use timing::summary;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use ldnbot::answer::{Answer, Engine};
@@ -133,19 +137,6 @@ fn percentiles(label: &str, engine: &Engine, mix: &[(&str, &str)]) {
     for (kind, mut times) in by_kind {
         eprintln!("scale: answer {label} [{kind}]: {}", summary(&mut times));
     }
-}
-
-fn summary(times: &mut [Duration]) -> String {
-    times.sort_unstable();
-    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    let mean = times.iter().sum::<Duration>() / times.len() as u32;
-    format!(
-        "p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs, mean {:.1} µs",
-        us(at(0.50)),
-        us(at(0.99)),
-        us(times[times.len() - 1]),
-        us(mean)
-    )
 }
 
 fn answer(c: &mut Criterion) {
@@ -270,10 +261,6 @@ fn summary_ms(times: &mut [Duration]) -> String {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
 }
 
 criterion_group!(benches, build, answer, reload);

@@ -140,15 +140,16 @@ impl SearchIndex {
         }
 
         let mut concepts: Vec<Concept> = Vec::new();
+        let kept_stems: Vec<&str> = kept.iter().map(|w| w.stem.as_str()).collect();
         let mut i = 0;
         while i < kept.len() {
-            let stems: Vec<&str> = kept[i..].iter().map(|w| w.stem.as_str()).collect();
+            let stems = &kept_stems[i..];
             let rule_len = self
                 .vocabulary
                 .rules_starting_with(stems[0])
                 .find(|rule| {
                     rule.pattern.len() <= stems.len()
-                        && rule.pattern.iter().zip(&stems).all(|(p, s)| p == s)
+                        && rule.pattern.iter().zip(stems).all(|(p, s)| p == s)
                         && applies(rule)
                 })
                 .map_or(1, |rule| rule.pattern.len());

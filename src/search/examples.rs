@@ -12,6 +12,8 @@
 //! contains. The second counts more, so background ("RA since 2014, diabetic…")
 //! around a clear ask does not sink it.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
 use super::analysis::{separate_numbers, stem_analyzer, tokens, word_analyzer};
@@ -218,25 +220,17 @@ impl ExampleIndex {
         let n = self.docs.len() as f32;
         // Dense accumulators, one slot per example: a topic word such as "LDN"
         // is in most examples, and a map per question would cost more than the scoring.
-        // Per example: question weight explained (with emphasis, and without),
-        // and its own stems' weight matched.
-        let mut acc = vec![(0.0f32, 0.0f32, 0.0f32); self.docs.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut is_touched = vec![false; self.docs.len()];
-        // Per example, the strongest form of the current concept it matches;
-        // `seen` says for which concept a slot was last written.
-        let mut strongest = vec![(0.0f32, 0.0f32); self.docs.len()];
-        let mut seen = vec![usize::MAX; self.docs.len()];
+        let mut slots = vec![Slot::default(); self.docs.len()];
         let mut matched_now: Vec<u32> = Vec::new();
         let mut total = 0.0;
         let mut total_plain = 0.0;
         for (c, concept) in concepts.iter().enumerate() {
             // Each form's examples are looked up once: they give the concept's
             // document frequency and its matches.
-            let by_form: Vec<(&Form, Vec<u32>)> = concept
+            let by_form: Vec<(&Form, Cow<'_, [u32]>)> = concept
                 .forms
                 .iter()
-                .map(|form| (form, self.docs_with(form).collect()))
+                .map(|form| (form, self.docs_with(form)))
                 .collect();
             let df = by_form
                 .iter()
@@ -258,77 +252,108 @@ impl ExampleIndex {
                     .iter()
                     .map(|stem| idf(n, self.postings.get(stem).map_or(1, Vec::len) as f32))
                     .sum();
-                for &doc in docs {
-                    let slot = &mut strongest[doc as usize];
-                    if seen[doc as usize] != c {
-                        seen[doc as usize] = c;
-                        *slot = (0.0, 0.0);
+                for &doc in docs.iter() {
+                    let slot = &mut slots[doc as usize];
+                    if slot.seen != c {
+                        slot.seen = c;
+                        slot.strongest = (0.0, 0.0);
                         matched_now.push(doc);
                     }
-                    if form.strength > slot.0 {
-                        *slot = (form.strength, matched * form.strength);
+                    if form.strength > slot.strongest.0 {
+                        slot.strongest = (form.strength, matched * form.strength);
                     }
                 }
             }
             for &doc in &matched_now {
-                let (strength, matched) = strongest[doc as usize];
-                let entry = &mut acc[doc as usize];
-                if !is_touched[doc as usize] {
-                    is_touched[doc as usize] = true;
-                    touched.push(doc);
-                }
+                let slot = &mut slots[doc as usize];
+                let (strength, matched) = slot.strongest;
+                slot.touched = true;
                 // A shape the example shares counts; one it lacks is no loss.
                 if !concept.optional {
-                    entry.0 += weight * strength;
-                    entry.2 += plain * strength;
+                    slot.explained += weight * strength;
+                    slot.explained_plain += plain * strength;
                 }
-                entry.1 += matched;
+                slot.matched += matched;
             }
         }
         if total <= 0.0 {
             return Vec::new();
         }
-        let mut out: Vec<ExampleMatch> = touched
-            .into_iter()
-            .filter_map(|doc| {
-                let (explained, matched, explained_plain) = acc[doc as usize];
-                let d = &self.docs[doc as usize];
+        // In the examples' order: a scan of the slots costs less than sorting
+        // the hundreds an "LDN" touches.
+        slots
+            .iter()
+            .zip(&self.docs)
+            .enumerate()
+            .filter(|(_, (slot, _))| slot.touched)
+            .filter_map(|(doc, (slot, d))| {
                 let question_side = if d.target < self.passages {
-                    explained / total
+                    slot.explained / total
                 } else {
-                    explained_plain / total_plain
+                    slot.explained_plain / total_plain
                 }
                 .clamp(0.0, 1.0);
-                let example_side = (matched / d.norm).clamp(0.0, 1.0);
+                let example_side = (slot.matched / d.norm).clamp(0.0, 1.0);
                 (question_side > 0.0 && example_side > 0.0).then_some(ExampleMatch {
                     target: d.target,
-                    example: doc,
+                    example: doc as u32,
                     question_side,
                     example_side,
                 })
             })
-            .collect();
-        out.sort_by_key(|m| m.example);
-        out
+            .collect()
     }
 
-    /// The examples that contain every stem of `form`.
-    fn docs_with<'a>(&'a self, form: &'a Form) -> impl Iterator<Item = u32> + 'a {
-        let mut lists: Vec<&Vec<u32>> = form
-            .stems
-            .iter()
-            .map(|stem| self.postings.get(stem))
-            .collect::<Option<Vec<_>>>()
-            .unwrap_or_default();
+    /// The examples that contain every stem of `form`: a posting list as it
+    /// is for one stem (most forms), the intersection for a phrase.
+    fn docs_with(&self, form: &Form) -> Cow<'_, [u32]> {
+        let mut lists: Vec<&Vec<u32>> = Vec::with_capacity(form.stems.len());
+        for stem in &form.stems {
+            match self.postings.get(stem) {
+                Some(docs) => lists.push(docs),
+                None => return Cow::Borrowed(&[]),
+            }
+        }
         lists.sort_by_key(|docs| docs.len());
-        let (first, rest) = match lists.split_first() {
-            Some((first, rest)) => (first.as_slice(), rest.to_vec()),
-            None => (&[][..], Vec::new()),
-        };
-        first
-            .iter()
-            .copied()
-            .filter(move |doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
+        match lists.split_first() {
+            None => Cow::Borrowed(&[]),
+            Some((first, [])) => Cow::Borrowed(first.as_slice()),
+            Some((first, rest)) => Cow::Owned(
+                first
+                    .iter()
+                    .copied()
+                    .filter(|doc| rest.iter().all(|docs| docs.binary_search(doc).is_ok()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// What [`ExampleIndex::matches`] gathers for one example.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// The question's weight it explains, with emphasis and without.
+    explained: f32,
+    explained_plain: f32,
+    /// Its own stems' weight the question matches.
+    matched: f32,
+    touched: bool,
+    /// The strongest form of the current concept it holds, and its weight;
+    /// `seen` says for which concept that was last written.
+    strongest: (f32, f32),
+    seen: usize,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            explained: 0.0,
+            explained_plain: 0.0,
+            matched: 0.0,
+            touched: false,
+            strongest: (0.0, 0.0),
+            seen: usize::MAX,
+        }
     }
 }
 
@@ -346,6 +371,10 @@ pub struct ExampleMatch {
 impl ExampleMatch {
     pub fn closeness(&self, weights: ExampleWeights) -> f32 {
         let share = weights.question_share;
+        if share == 0.5 {
+            // The shipped weight: a geometric mean, without two `powf`s.
+            return (self.question_side * self.example_side).sqrt();
+        }
         self.question_side.powf(share) * self.example_side.powf(1.0 - share)
     }
 }

@@ -28,15 +28,38 @@ pub(super) struct Fields {
 /// The name of the fast field that maps a Tantivy document back to its passage.
 pub(super) const ORD_FIELD: &str = "ord";
 
-/// Stem → sorted passage indices containing it (any field).
+/// Stem → sorted passage indices containing it (any field), and the fields
+/// it occurs in.
 #[derive(Debug, Default)]
-pub(super) struct Postings(FxHashMap<String, Vec<u32>>);
+pub(super) struct Postings(FxHashMap<String, Posting>);
+
+#[derive(Debug, Default)]
+struct Posting {
+    docs: Vec<u32>,
+    /// One bit per field, [`FieldSet`].
+    fields: FieldSet,
+}
+
+/// A set of the passages' fields, one bit each (title, section, body).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FieldSet(u8);
+
+impl FieldSet {
+    pub(super) const TITLE: FieldSet = FieldSet(1);
+    pub(super) const SECTION: FieldSet = FieldSet(2);
+    pub(super) const BODY: FieldSet = FieldSet(4);
+
+    pub(super) fn contains(self, other: FieldSet) -> bool {
+        self.0 & other.0 != 0
+    }
+}
 
 impl Postings {
-    fn add(&mut self, stem: String, passage: u32) {
-        let docs = self.0.entry(stem).or_default();
-        if docs.last() != Some(&passage) {
-            docs.push(passage);
+    fn add(&mut self, stem: String, passage: u32, field: FieldSet) {
+        let posting = self.0.entry(stem).or_default();
+        posting.fields.0 |= field.0;
+        if posting.docs.last() != Some(&passage) {
+            posting.docs.push(passage);
         }
     }
 
@@ -45,11 +68,17 @@ impl Postings {
         self.0.contains_key(stem)
     }
 
+    /// The fields any passage has `stem` in (none for a stem no passage has):
+    /// a query term for any other field could not score.
+    pub(super) fn fields(&self, stem: &str) -> FieldSet {
+        self.0.get(stem).map_or(FieldSet::default(), |p| p.fields)
+    }
+
     /// Whether `passage` has `stem`.
     pub(super) fn contains(&self, stem: &str, passage: usize) -> bool {
         self.0
             .get(stem)
-            .is_some_and(|docs| docs.binary_search(&(passage as u32)).is_ok())
+            .is_some_and(|p| p.docs.binary_search(&(passage as u32)).is_ok())
     }
 
     /// How many passages contain every one of `stems`.
@@ -57,7 +86,7 @@ impl Postings {
         let mut lists: Vec<&Vec<u32>> = Vec::with_capacity(stems.len());
         for stem in stems {
             match self.0.get(stem) {
-                Some(docs) => lists.push(docs),
+                Some(posting) => lists.push(&posting.docs),
                 None => return 0,
             }
         }
@@ -131,9 +160,13 @@ pub(super) fn write(passages: &[Passage]) -> Result<Written, IndexError> {
                     .filter_map(|word| tokens(&mut stemmer, word).pop())
                     .collect(),
             );
-            for field_text in [&title, &section, &body] {
+            for (field_text, field) in [
+                (&title, FieldSet::TITLE),
+                (&section, FieldSet::SECTION),
+                (&body, FieldSet::BODY),
+            ] {
                 for stem in tokens(&mut stemmer, field_text) {
-                    postings.add(stem, ord as u32);
+                    postings.add(stem, ord as u32, field);
                 }
                 known.extend(tokens(&mut words, field_text));
             }

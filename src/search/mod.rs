@@ -318,12 +318,17 @@ impl SearchIndex {
         let best_bm25 = top
             .first()
             .map_or(1.0, |(score, _)| score.max(f32::EPSILON));
+        // Each segment's column of passage numbers, opened once per search.
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64(ORD_FIELD))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut hits = Vec::with_capacity(top.len());
         for (bm25, address) in top {
-            let ords = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64(ORD_FIELD)?;
+            let ords = columns
+                .get(address.segment_ord as usize)
+                .ok_or(SearchError::MissingPassage)?;
             let passage = ords
                 .first(address.doc_id)
                 .ok_or(SearchError::MissingPassage)? as usize;

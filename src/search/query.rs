@@ -11,6 +11,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
 use super::concepts::Concept;
+use super::index::FieldSet;
 use super::SearchIndex;
 
 /// How many of a question's concepts go into the BM25 query.
@@ -34,15 +35,24 @@ impl SearchIndex {
             let mut seen = HashSet::new();
             for form in &concept.forms {
                 for stem in &form.stems {
-                    // A stem no passage has cannot score; skip its term lookups.
-                    if !self.postings.has(stem) || !seen.insert(stem.as_str()) {
+                    // A term of a field no passage has it in cannot score;
+                    // skip its lookups (most stems are in no heading).
+                    let in_fields = self.postings.fields(stem);
+                    if in_fields == FieldSet::default() || !seen.insert(stem.as_str()) {
                         continue;
                     }
-                    for (field, field_boost) in [
-                        (self.fields.body, 1.0),
-                        (self.fields.title, self.weights.title_boost),
-                        (self.fields.section, self.weights.section_boost),
+                    for (field, field_boost, set) in [
+                        (self.fields.body, 1.0, FieldSet::BODY),
+                        (self.fields.title, self.weights.title_boost, FieldSet::TITLE),
+                        (
+                            self.fields.section,
+                            self.weights.section_boost,
+                            FieldSet::SECTION,
+                        ),
                     ] {
+                        if !in_fields.contains(set) {
+                            continue;
+                        }
                         let term = TermQuery::new(
                             Term::from_field_text(field, stem),
                             IndexRecordOption::WithFreqs,
