@@ -190,7 +190,7 @@ impl Engine {
                 return answer;
             }
         }
-        let Some((chosen, evidence)) = best.filter(|(_, e)| *e >= d.answer_min) else {
+        let Some((chosen, _)) = best.filter(|(_, e)| *e >= d.answer_min) else {
             let Some(top) = top else {
                 return unanswered(Reason::NoMatch);
             };
@@ -215,11 +215,8 @@ impl Engine {
                 score: hit.coverage,
             })
             .collect();
-        let chosen_rank = result
-            .hits
-            .iter()
-            .find(|hit| hit.passage == chosen)
-            .map_or(0.0, |hit| hit.rank);
+        let chosen_hit = result.hits.iter().find(|hit| hit.passage == chosen);
+        let chosen_rank = chosen_hit.map_or(0.0, |hit| hit.rank);
         let see_also = others
             .first()
             .filter(|second| {
@@ -232,7 +229,9 @@ impl Engine {
             });
         Answer::Found {
             passage: Arc::clone(&self.passages[chosen]),
-            score: evidence.min(1.0),
+            // What it covers of the question, like the alternatives' scores;
+            // 0 when its examples alone chose it.
+            score: chosen_hit.map_or(0.0, |hit| hit.coverage),
             alternatives,
             see_also,
         }

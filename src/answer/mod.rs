@@ -76,7 +76,8 @@ pub struct Related {
 pub enum Answer {
     Found {
         passage: Arc<Passage>,
-        /// How much of the question the passage covers, 0–1.
+        /// How much of the question the passage covers, 0–1 (0 when the
+        /// passage was chosen on its examples alone).
         score: f32,
         /// The next best passages, best first, up to `answer.alternatives`.
         alternatives: Vec<Related>,
@@ -125,6 +126,8 @@ impl Answer {
         }
     }
 
+    /// The coverage of the question by the passage shown or guessed: what the
+    /// review log and `ask --json` report.
     pub fn score(&self) -> Option<f32> {
         match self {
             Answer::Found { score, .. } => Some(*score),

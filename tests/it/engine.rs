@@ -764,3 +764,41 @@ fn hits_rank_by_coverage_before_heading_and_bm25() {
     let full = &result.hits[0];
     assert!(full.coverage > half.coverage && half.title_coverage > full.title_coverage);
 }
+
+/// The score an answer reports (the review log's and `ask --json`'s) is the
+/// coverage of the question by the passage it shows, and there is none when
+/// nothing matched.
+#[test]
+fn an_answers_score_is_the_coverage_of_the_passage_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("# Care Notes\n\n{UNRELATED_SECTIONS}");
+    std::fs::write(dir.path().join("care.md"), text).unwrap();
+    let engine = engine_with(dir.path(), ldnbot::search::Weights::default());
+    let coverage_of = |question: &str, passage: &str| {
+        let hits = engine.search(question).expect("searches").hits;
+        hits.iter()
+            .find(|hit| engine.passages()[hit.passage].id == passage)
+            .map(|hit| hit.coverage)
+            .expect("the passage named was a hit")
+    };
+
+    let question = "does a dark cool bedroom help sleep";
+    let answer = engine.answer(question).expect("answers");
+    let passage = answer.passage().expect("a passage").id.clone();
+    assert!(answer.is_found(), "{answer:?}");
+    assert_eq!(answer.score(), Some(coverage_of(question, &passage)));
+
+    // A third of it in each of three passages: answered, on a third.
+    let question = "a cool bedroom, a food diary and carry-on bags";
+    let answer = engine.answer(question).expect("answers");
+    let passage = answer.passage().expect("a passage").id.clone();
+    let expected = coverage_of(question, &passage);
+    assert!(expected > 0.0 && expected < 1.0, "{expected}");
+    assert_eq!(answer.score(), Some(expected));
+
+    let answer = engine
+        .answer("telescopes and windscreens")
+        .expect("answers");
+    assert!(answer.passage().is_none(), "{answer:?}");
+    assert_eq!(answer.score(), None);
+}
