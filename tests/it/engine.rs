@@ -802,3 +802,127 @@ fn an_answers_score_is_the_coverage_of_the_passage_it_names() {
     assert!(answer.passage().is_none(), "{answer:?}");
     assert_eq!(answer.score(), None);
 }
+
+/// An admin's own urgent phrases make a message urgent wherever they occur as
+/// words, whatever the case or apostrophes; a phrase with no words in it (a
+/// slip in the config) matches nothing rather than everything.
+#[test]
+fn an_admins_urgent_terms_make_a_message_urgent_and_empty_ones_nothing() {
+    let safety = SafetyConfig {
+        urgent_terms: vec!["Zorbic Flare".into(), "  ".into(), "?!".into()],
+        ..SafetyConfig::default()
+    };
+    let engine = Engine::load(&knowledge_dir(), &AnswerConfig::default(), &safety)
+        .expect("the bundled knowledge base loads");
+    for urgent in ["my ZORBIC flare is back", "zorbic-flare again"] {
+        let answer = engine.answer(urgent).expect("answers");
+        assert_eq!(answer.reason(), Some(Reason::Urgent), "{urgent:?}");
+    }
+    for ordinary in [
+        "What are the side effects of LDN?",
+        "zorbic",
+        "a flare, zorbic",
+    ] {
+        let answer = engine.answer(ordinary).expect("answers");
+        assert_ne!(answer.reason(), Some(Reason::Urgent), "{ordinary:?}");
+    }
+}
+
+/// The engine lists the known gaps of its knowledge, and names every search
+/// target: a passage by its id, a gap as `gap:` and its id, nothing past the end.
+#[test]
+fn the_engine_lists_its_gaps_and_names_every_target() {
+    let engine = engine();
+    let text = std::fs::read_to_string(knowledge_dir().join("gaps.toml")).expect("reads");
+    let listed = text.lines().filter(|line| line.trim() == "[[gap]]").count();
+    assert!(listed > 0);
+    assert_eq!(engine.gaps().len(), listed);
+    assert!(engine
+        .gaps()
+        .iter()
+        .any(|gap| gap.id == "drug-interactions"));
+
+    let passages = engine.passages().len();
+    assert_eq!(
+        engine.target_id(0),
+        "ldn-rheumatoid-arthritis/overview",
+        "the first passage"
+    );
+    assert_eq!(
+        engine.target_id(passages),
+        format!("gap:{}", engine.gaps()[0].id)
+    );
+    assert_eq!(engine.target_id(passages + listed), "");
+}
+
+/// What an engine reports of the knowledge it was built from: the files it
+/// read, a version that changes when a file does, each passage by its id.
+#[test]
+fn an_engine_names_its_files_its_version_and_its_passages() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("care.md");
+    std::fs::write(&article, format!("# Care Notes\n\n{UNRELATED_SECTIONS}")).unwrap();
+    let first = engine_with(dir.path(), ldnbot::search::Weights::default());
+    let again = engine_with(dir.path(), ldnbot::search::Weights::default());
+    assert_eq!(first.files(), std::slice::from_ref(&article));
+    assert_eq!(first.version().len(), 12, "six bytes in hex");
+    assert_eq!(first.version(), again.version());
+
+    std::fs::write(
+        &article,
+        format!("# Care Notes\n\n{UNRELATED_SECTIONS}\n## Rest\n\nRest helps.\n"),
+    )
+    .unwrap();
+    let changed = engine_with(dir.path(), ldnbot::search::Weights::default());
+    assert_ne!(changed.version(), first.version());
+
+    let passage = changed.passage("care/rest").expect("the new section");
+    assert_eq!(passage.text, "Rest helps.");
+    assert_eq!(
+        changed.passage("care/travel-tips").map(|p| p.id.as_str()),
+        Some("care/travel-tips")
+    );
+    assert!(changed.passage("care/nothing-here").is_none());
+}
+
+/// The diagnostics' view of a question: the search keeps the answer's
+/// candidates and one more (`alternatives + 1`), the example matches include
+/// an example asked as written (all of it, on both sides), and the intent
+/// model is there only when examples trained it.
+#[test]
+fn the_diagnostics_see_what_the_answer_sees() {
+    let engine = engine();
+    let question = "What do studies say about LDN, its side effects, and asking my doctor?";
+    let hits = engine.search(question).expect("searches").hits;
+    assert_eq!(hits.len(), AnswerConfig::default().alternatives + 1);
+
+    let example = &engine.examples()[0];
+    let matches = engine.example_matches(&example.text);
+    assert!(
+        matches
+            .iter()
+            .any(|m| m.question_side >= 0.999 && m.example_side >= 0.999),
+        "{:?} matches itself: {matches:?}",
+        example.text
+    );
+
+    // A summary, not thousands of stems: the engine's Debug goes into logs.
+    let debug = format!("{engine:?}");
+    let summary = format!(
+        "SearchIndex {{ passages: {}, stems: ",
+        engine.passages().len()
+    );
+    assert!(debug.contains(&summary), "{summary} in the Debug");
+
+    // A message with nothing to search for is not searched.
+    let nothing = engine.search("and the of it").expect("searches");
+    assert!(nothing.concepts.is_empty());
+    assert!(nothing.hits.is_empty() && nothing.closeness.is_empty() && nothing.intent.is_empty());
+
+    assert!(engine.has_intent_model());
+    let without = ldnbot::search::Weights {
+        intent: false,
+        ..ldnbot::search::Weights::default()
+    };
+    assert!(!engine_with(&knowledge_dir(), without).has_intent_model());
+}
