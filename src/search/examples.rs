@@ -267,7 +267,6 @@ impl ExampleIndex {
             for &doc in &matched_now {
                 let slot = &mut slots[doc as usize];
                 let (strength, matched) = slot.strongest;
-                slot.touched = true;
                 // A shape the example shares counts; one it lacks is no loss.
                 if !concept.optional {
                     slot.explained += weight * strength;
@@ -285,7 +284,7 @@ impl ExampleIndex {
             .iter()
             .zip(&self.docs)
             .enumerate()
-            .filter(|(_, (slot, _))| slot.touched)
+            .filter(|(_, (slot, _))| slot.matched_any())
             .filter_map(|(doc, (slot, d))| {
                 let question_side = if d.target < self.passages {
                     slot.explained / total
@@ -337,11 +336,17 @@ struct Slot {
     explained_plain: f32,
     /// Its own stems' weight the question matches.
     matched: f32,
-    touched: bool,
     /// The strongest form of the current concept it holds, and its weight;
     /// `seen` says for which concept that was last written.
     strongest: (f32, f32),
     seen: usize,
+}
+
+impl Slot {
+    /// Whether any concept of the question matched this example.
+    fn matched_any(&self) -> bool {
+        self.seen != usize::MAX
+    }
 }
 
 impl Default for Slot {
@@ -350,7 +355,6 @@ impl Default for Slot {
             explained: 0.0,
             explained_plain: 0.0,
             matched: 0.0,
-            touched: false,
             strongest: (0.0, 0.0),
             seen: usize::MAX,
         }
