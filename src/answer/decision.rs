@@ -108,9 +108,10 @@ impl Engine {
         let specific = result.informative_concepts().next().is_some();
         let closeness = |target: usize| result.closeness.get(target).copied().unwrap_or(0.0);
         // The model always names some target; it counts for a passage only when
-        // the question asks about something the knowledge base has words for,
-        // and for a gap only when the question shares a word with its examples.
-        let asks_known = result.informative_concepts().any(|c| !c.unknown);
+        // the question asks about something the knowledge base has words for —
+        // its topic counts ("what's the theory behind ldn") — and for a gap
+        // only when the question shares a word with its examples.
+        let asks_known = result.concepts.iter().any(|c| c.topic || !c.unknown);
         let intent = |target: usize| {
             let p = result.intent.get(target).copied().unwrap_or(0.0);
             let counts = if target < self.passages.len() {

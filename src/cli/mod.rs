@@ -324,6 +324,9 @@ fn eval_triage(engine: &Engine, file: &Path, min_recall: Option<f64>) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many targets `--explain` shows the examples' evidence for.
+const EXPLAINED_TARGETS: usize = 5;
+
 fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let result = engine.search(question).map_err(std::io::Error::other)?;
     writeln!(out, "# question: {question:?}")?;
@@ -358,6 +361,31 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
             hit.title_coverage,
             hit.rank,
             hit.matched_concepts
+        )?;
+    }
+    // What the examples say, passages then gaps: the strongest few, since a
+    // knowledge base has dozens of targets and most get nothing.
+    let passages = engine.passages();
+    let name = |target: usize| match target.checked_sub(passages.len()) {
+        None => passages[target].id.clone(),
+        Some(gap) => format!("gap {}", engine.gaps()[gap].id),
+    };
+    let value = |values: &[f32], target: usize| values.get(target).copied().unwrap_or(0.0);
+    let mut targets: Vec<usize> = (0..result.closeness.len())
+        .filter(|&t| value(&result.closeness, t) > 0.0 || value(&result.intent, t) >= 0.05)
+        .collect();
+    targets.sort_by(|&a, &b| {
+        let strength = |t| value(&result.closeness, t) + value(&result.intent, t);
+        strength(b).total_cmp(&strength(a))
+    });
+    for target in targets.into_iter().take(EXPLAINED_TARGETS) {
+        writeln!(
+            out,
+            "#   examples {:<51} closeness {:.2} intent {:.2} gap words {:.2}",
+            name(target),
+            value(&result.closeness, target),
+            value(&result.intent, target),
+            value(&result.gap_words, target)
         )?;
     }
     Ok(())

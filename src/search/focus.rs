@@ -55,6 +55,30 @@ const REQUEST_PAIRS: &[(&str, &str)] = &[
     ("looking", "for"),
 ];
 
+/// Words that ask whether a claim holds.
+const CLAIM_CHECKS: &[&str] = &[
+    "true",
+    "legit",
+    "real",
+    "right",
+    "correct",
+    "accurate",
+    "fact",
+    "myth",
+    "bs",
+    "scam",
+    "hype",
+    "trustworthy",
+    "believable",
+    "credible",
+];
+
+/// Words that may stand around a check ("is that really true?").
+const CLAIM_CHECK_FILLERS: &[&str] = &[
+    "is", "isnt", "it", "its", "that", "thats", "this", "so", "or", "a", "any", "of", "really",
+    "actually", "even", "just", "all", "some", "anyone", "know", "if", "lol", "ok", "hmm",
+];
+
 /// Words that open a message of thanks.
 const THANKS: &[&str] = &[
     "thank",
@@ -104,10 +128,16 @@ pub fn split(message: &str) -> Option<Focus> {
         return None;
     }
     let marked = clauses.iter().any(|c| c.ends_with('?'));
-    let asks: Vec<bool> = clauses
+    let mut asks: Vec<bool> = clauses
         .iter()
         .map(|c| c.ends_with('?') || requests(c) || (!marked && opens_with_ask(c)))
         .collect();
+    // "saw an ad saying LDN reverses RA — true?": the claim is what is asked.
+    for i in 1..clauses.len() {
+        if asks[i] && checks_a_claim(clauses[i]) {
+            asks[i - 1] = true;
+        }
+    }
     if asks.iter().all(|&a| a) || !asks.iter().any(|&a| a) {
         return None;
     }
@@ -171,6 +201,20 @@ fn push_clause<'a>(out: &mut Vec<&'a str>, clause: &'a str) {
     }
 }
 
+/// Whether a clause only asks if what came before is so ("true?", "is that
+/// legit?", "fact or myth?"): its words are all checking words.
+fn checks_a_claim(clause: &str) -> bool {
+    let mut checking = false;
+    for word in words(clause) {
+        if CLAIM_CHECKS.contains(&word.as_str()) {
+            checking = true;
+        } else if !CLAIM_CHECK_FILLERS.contains(&word.as_str()) {
+            return false;
+        }
+    }
+    checking
+}
+
 fn opens_with_ask(clause: &str) -> bool {
     ASKING_OPENERS.contains(&first_word(clause).as_str()) || requests(clause)
 }
@@ -201,40 +245,69 @@ fn words(clause: &str) -> impl Iterator<Item = String> + '_ {
 mod tests {
     use super::*;
 
+    /// `message` splits into `ask` and `background`.
+    fn assert_splits(message: &str, ask: &str, background: &str) {
+        let focus = split(message).unwrap_or_else(|| panic!("{message:?} does not split"));
+        assert_eq!(
+            (focus.ask.as_str(), focus.background.as_str()),
+            (ask, background)
+        );
+    }
+
     #[test]
     fn background_before_a_question_is_set_apart() {
-        let focus = split(
+        assert_splits(
             "RA since 2019, on methotrexate. My knees are bad lately. Is LDN safe long term?",
-        )
-        .expect("background and an ask");
-        assert_eq!(focus.ask, "Is LDN safe long term?");
-        assert_eq!(
-            focus.background,
-            "RA since 2019, on methotrexate. My knees are bad lately."
+            "Is LDN safe long term?",
+            "RA since 2019, on methotrexate. My knees are bad lately.",
         );
     }
 
     #[test]
     fn a_dash_sets_off_the_ask() {
-        let focus = split("Seeing my rheumatologist next week — what does the research say?")
-            .expect("split at the dash");
-        assert_eq!(focus.ask, "what does the research say?");
-        assert_eq!(focus.background, "Seeing my rheumatologist next week");
+        assert_splits(
+            "Seeing my rheumatologist next week — what does the research say?",
+            "what does the research say?",
+            "Seeing my rheumatologist next week",
+        );
     }
 
     #[test]
     fn without_a_question_mark_a_question_word_marks_the_ask() {
-        let focus = split("My mum was just diagnosed. how does ldn work").expect("an ask");
-        assert_eq!(focus.ask, "how does ldn work");
-        assert_eq!(focus.background, "My mum was just diagnosed.");
+        assert_splits(
+            "My mum was just diagnosed. how does ldn work",
+            "how does ldn work",
+            "My mum was just diagnosed.",
+        );
     }
 
     #[test]
     fn a_request_asks_beside_a_question() {
-        let focus = split("My GP is sceptical. Which trial was it? I need the title for her.")
-            .expect("an ask and background");
-        assert_eq!(focus.ask, "Which trial was it? I need the title for her.");
-        assert_eq!(focus.background, "My GP is sceptical.");
+        assert_splits(
+            "My GP is sceptical. Which trial was it? I need the title for her.",
+            "Which trial was it? I need the title for her.",
+            "My GP is sceptical.",
+        );
+    }
+
+    #[test]
+    fn a_check_asks_about_the_claim_before_it() {
+        assert_splits(
+            "My aunt is sceptical. A blog says LDN cures RA. Is that true?",
+            "A blog says LDN cures RA. Is that true?",
+            "My aunt is sceptical.",
+        );
+        // Only the claim: nothing left to set apart.
+        assert_eq!(
+            split("someone said it reverses joint damage - legit?"),
+            None
+        );
+        // A question of its own is no check.
+        assert_splits(
+            "A blog says LDN cures RA. Is it safe?",
+            "Is it safe?",
+            "A blog says LDN cures RA.",
+        );
     }
 
     #[test]

@@ -758,6 +758,26 @@ fn ask_explain_shows_the_concepts_and_each_passages_score() {
     for field in ["bm25", "coverage 1.00", "rank"] {
         assert!(scored.contains(field), "{scored}");
     }
+    // What the examples say: the passage first, at most five targets, each with its three numbers.
+    let examples: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("#   examples "))
+        .collect();
+    assert!((1..=5).contains(&examples.len()), "{out}");
+    assert!(
+        examples[0].contains("balancing-risks-and-benefits"),
+        "{out}"
+    );
+    let number = |field: &str| -> f32 {
+        let after = examples[0].split(field).nth(1).unwrap_or_default();
+        let value = after.split_whitespace().next().unwrap_or_default();
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("no {field}in {}", examples[0]))
+    };
+    assert!(number("closeness ") > 0.5, "{}", examples[0]);
+    assert!(number("intent ") > 0.5, "{}", examples[0]);
+    assert_eq!(number("gap words "), 0.0, "{}", examples[0]);
     // The answer itself follows the explanation.
     assert!(
         out.contains("insomnia") && out.contains("not medical advice"),

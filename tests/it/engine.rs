@@ -926,3 +926,18 @@ fn the_diagnostics_see_what_the_answer_sees() {
     };
     assert!(!engine_with(&knowledge_dir(), without).has_intent_model());
 }
+
+/// The article's topic is something it has words for: a question naming LDN
+/// in words the article never uses is read through its examples, while the
+/// same words about something else still find no passage.
+#[test]
+fn words_the_article_lacks_about_its_topic_are_read_through_the_examples() {
+    assert_eq!(
+        found_id("so what's the theory behind ldn then").as_deref(),
+        Some(MECHANISM)
+    );
+    assert_eq!(
+        found_id("so what's the theory behind the weather then"),
+        None
+    );
+}
