@@ -30,6 +30,9 @@ pub struct Decision {
     pub gap_intent: f32,
     /// How much the share of the question in words only a gap's examples use adds.
     pub gap_words: f32,
+    /// How much that share takes off every passage's evidence: a passage
+    /// cannot answer "does turmeric help" when nothing in it says turmeric.
+    pub marked_discount: f32,
     /// The evidence a passage needs to be the answer.
     pub answer_min: f32,
     /// A gap's examples must be at least this close to the question…
@@ -42,11 +45,12 @@ impl Decision {
     /// The decision for a knowledge base whose examples trained an intent model.
     pub fn with_intent() -> Decision {
         Decision {
-            examples: 1.5,
-            heading: 0.2,
+            examples: 0.65,
+            heading: 0.3,
             intent: 1.5,
             gap_intent: 2.0,
             gap_words: 0.5,
+            marked_discount: 0.75,
             answer_min: 1.0,
             gap_min: 0.3,
             gap_over_passage: 0.9,
@@ -62,6 +66,7 @@ impl Decision {
             intent: 0.0,
             gap_intent: 0.0,
             gap_words: 0.0,
+            marked_discount: 0.0,
             answer_min: 0.3,
             gap_min: 0.3,
             gap_over_passage: 0.6,
@@ -74,12 +79,13 @@ impl std::fmt::Display for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "examples {} · heading {} · intent {} · gap_intent {} · gap_words {} · answer_min {} · gap_min {} · gap_over_passage {}",
+            "examples {} · heading {} · intent {} · gap_intent {} · gap_words {} · marked_discount {} · answer_min {} · gap_min {} · gap_over_passage {}",
             self.examples,
             self.heading,
             self.intent,
             self.gap_intent,
             self.gap_words,
+            self.marked_discount,
             self.answer_min,
             self.gap_min,
             self.gap_over_passage
@@ -154,12 +160,16 @@ impl Engine {
                 best = Some((target, f32::INFINITY));
             }
         }
+        // The share of the question in words that mark a gap, which no passage has.
+        let marked = result.gap_words.iter().sum::<f32>().min(1.0);
+        let discount = (1.0 - d.marked_discount * marked).max(0.0);
         for passage in 0..self.passages.len() {
             let hit = result.hits.iter().find(|hit| hit.passage == passage);
-            let evidence = hit.map_or(0.0, |hit| {
-                text_evidence(hit) + d.heading * hit.title_coverage
-            }) + d.examples * closeness(passage)
-                + d.intent * intent(passage);
+            let evidence = discount
+                * (hit.map_or(0.0, |hit| {
+                    text_evidence(hit) + d.heading * hit.title_coverage
+                }) + d.examples * closeness(passage)
+                    + d.intent * intent(passage));
             if evidence > 0.0 && best.is_none_or(|(_, b)| evidence > b) {
                 best = Some((passage, evidence));
             }

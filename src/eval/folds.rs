@@ -72,7 +72,7 @@ struct Axis {
     intent: bool,
 }
 
-const AXES: [Axis; 8] = [
+const AXES: [Axis; 9] = [
     Axis {
         get: |d| d.examples,
         set: |d, v| d.examples = v,
@@ -101,6 +101,12 @@ const AXES: [Axis; 8] = [
         get: |d| d.gap_words,
         set: |d, v| d.gap_words = v,
         values: &[0.0, 0.25, 0.5, 0.75, 1.0, 1.5],
+        intent: false,
+    },
+    Axis {
+        get: |d| d.marked_discount,
+        set: |d, v| d.marked_discount = v,
+        values: &[0.0, 0.25, 0.5, 0.75, 1.0],
         intent: false,
     },
     Axis {
