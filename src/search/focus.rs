@@ -55,8 +55,15 @@ const REQUEST_PAIRS: &[(&str, &str)] = &[
     ("looking", "for"),
 ];
 
-/// Words that ask whether a claim holds.
-const CLAIM_CHECKS: &[&str] = &[
+/// Words that point back at what was just said ("is *that* true?", "what
+/// did she mean by *that*?").
+const POINTING_BACK: &[&str] = &[
+    "that",
+    "thats",
+    "this",
+    "it",
+    "its",
+    "so",
     "true",
     "legit",
     "real",
@@ -73,10 +80,12 @@ const CLAIM_CHECKS: &[&str] = &[
     "credible",
 ];
 
-/// Words that may stand around a check ("is that really true?").
-const CLAIM_CHECK_FILLERS: &[&str] = &[
-    "is", "isnt", "it", "its", "that", "thats", "this", "so", "or", "a", "any", "of", "really",
-    "actually", "even", "just", "all", "some", "anyone", "know", "if", "lol", "ok", "hmm",
+/// Words that may stand around them without asking anything new.
+const AROUND_POINTING_BACK: &[&str] = &[
+    "is", "isnt", "was", "or", "a", "any", "of", "really", "actually", "even", "just", "all",
+    "some", "anyone", "know", "if", "lol", "ok", "hmm", "what", "why", "how", "come", "do", "does",
+    "did", "she", "he", "they", "you", "mean", "meant", "means", "by", "with", "about", "would",
+    "be",
 ];
 
 /// Words that open a message of thanks.
@@ -134,7 +143,7 @@ pub fn split(message: &str) -> Option<Focus> {
         .collect();
     // "saw an ad saying LDN reverses RA — true?": the claim is what is asked.
     for i in 1..clauses.len() {
-        if asks[i] && checks_a_claim(clauses[i]) {
+        if asks[i] && points_back(clauses[i]) {
             asks[i - 1] = true;
         }
     }
@@ -201,18 +210,19 @@ fn push_clause<'a>(out: &mut Vec<&'a str>, clause: &'a str) {
     }
 }
 
-/// Whether a clause only asks if what came before is so ("true?", "is that
-/// legit?", "fact or myth?"): its words are all checking words.
-fn checks_a_claim(clause: &str) -> bool {
-    let mut checking = false;
+/// Whether a clause asks only about what came before it ("true?", "is that
+/// legit?", "what did she mean by that?"): it points back, and has no word
+/// of its own that asks something new.
+fn points_back(clause: &str) -> bool {
+    let mut pointing = false;
     for word in words(clause) {
-        if CLAIM_CHECKS.contains(&word.as_str()) {
-            checking = true;
-        } else if !CLAIM_CHECK_FILLERS.contains(&word.as_str()) {
+        if POINTING_BACK.contains(&word.as_str()) {
+            pointing = true;
+        } else if !AROUND_POINTING_BACK.contains(&word.as_str()) {
             return false;
         }
     }
-    checking
+    pointing
 }
 
 fn opens_with_ask(clause: &str) -> bool {
@@ -291,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn a_check_asks_about_the_claim_before_it() {
+    fn a_clause_that_points_back_asks_about_the_one_before() {
         assert_splits(
             "My aunt is sceptical. A blog says LDN cures RA. Is that true?",
             "A blog says LDN cures RA. Is that true?",
@@ -300,6 +310,11 @@ mod tests {
         // Only the claim: nothing left to set apart.
         assert_eq!(
             split("someone said it reverses joint damage - legit?"),
+            None
+        );
+        // Nor is anything new left for "what did she mean by that?".
+        assert_eq!(
+            split("My rheumy said it is no cure-all. What did she mean by that?"),
             None
         );
         // A question of its own is no check.
