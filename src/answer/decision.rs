@@ -164,6 +164,10 @@ impl Engine {
         let marked = result.gap_words.iter().sum::<f32>().min(1.0);
         let discount = (1.0 - d.marked_discount * marked).max(0.0);
         for passage in 0..self.passages.len() {
+            // "How many hours…" is not answered by a passage that gives no number.
+            if result.asks_number && !states_a_number(&self.passages[passage].text) {
+                continue;
+            }
             let hit = result.hits.iter().find(|hit| hit.passage == passage);
             let evidence = discount
                 * (hit.map_or(0.0, |hit| {
@@ -280,4 +284,9 @@ impl Engine {
             gap: None,
         }
     }
+}
+
+/// Whether a passage gives any figure (a dose, a duration, a share) in digits.
+fn states_a_number(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
 }

@@ -351,6 +351,12 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
             forms.join(", ")
         )?;
     }
+    if result.asks_number {
+        writeln!(
+            out,
+            "#   asks for a number: only passages that give one can answer"
+        )?;
+    }
     for hit in &result.hits {
         writeln!(
             out,

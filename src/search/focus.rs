@@ -113,6 +113,25 @@ pub fn only_thanks(message: &str) -> bool {
             .any(|c| c.ends_with('?') || opens_with_ask(c))
 }
 
+/// Word pairs that ask for a number: a passage that states none cannot answer
+/// "how many hours does it block the receptors for?", however much of the
+/// question's wording it shares.
+const NUMBER_ASKS: &[(&str, &str)] = &[
+    ("how", "many"),
+    ("how", "long"),
+    ("how", "soon"),
+    ("what", "percentage"),
+    ("what", "percent"),
+];
+
+/// Whether `ask` (a message, or the part of it that asks) asks for a number.
+pub fn asks_for_a_number(ask: &str) -> bool {
+    let words: Vec<String> = words(ask).collect();
+    words
+        .windows(2)
+        .any(|pair| NUMBER_ASKS.contains(&(pair[0].as_str(), pair[1].as_str())))
+}
+
 /// A message whose clauses do not all ask: the asking part and the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Focus {
@@ -323,6 +342,17 @@ mod tests {
             "Is it safe?",
             "A blog says LDN cures RA.",
         );
+    }
+
+    #[test]
+    fn asks_for_a_number_in_so_many_words() {
+        assert!(asks_for_a_number("How many hours does it last?"));
+        assert!(asks_for_a_number("ok but how long until it kicks in"));
+        assert!(asks_for_a_number("what percentage of people improve"));
+        assert!(!asks_for_a_number("how does it work, long term?"));
+        assert!(!asks_for_a_number("how much does it help"));
+        assert!(!asks_for_a_number("many people say it works, how?"));
+        assert!(!asks_for_a_number(""));
     }
 
     #[test]

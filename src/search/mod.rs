@@ -123,6 +123,8 @@ pub struct SearchResult {
     pub gap_words: Vec<f32>,
     /// The message thanks and asks nothing ([`focus::only_thanks`]).
     pub only_thanks: bool,
+    /// What it asks asks for a number ([`focus::asks_for_a_number`]).
+    pub asks_number: bool,
 }
 
 impl SearchResult {
@@ -245,10 +247,13 @@ impl SearchIndex {
         self.searches.fetch_add(1, Ordering::Relaxed);
         let (concepts, focus) = self.asked_concepts(question);
         let only_thanks = focus::only_thanks(question);
+        let asks_number =
+            focus::asks_for_a_number(focus.as_ref().map_or(question, |f| f.ask.as_str()));
         if concepts.is_empty() || self.passage_count == 0 {
             return Ok(SearchResult {
                 concepts,
                 only_thanks,
+                asks_number,
                 ..SearchResult::default()
             });
         }
@@ -265,6 +270,7 @@ impl SearchIndex {
             intent,
             gap_words,
             only_thanks,
+            asks_number,
         })
     }
 

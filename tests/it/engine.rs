@@ -941,3 +941,23 @@ fn words_the_article_lacks_about_its_topic_are_read_through_the_examples() {
         None
     );
 }
+
+/// A question that asks for a number is answered only by a passage that
+/// gives one: the LDN passage states the dose range, the mechanism passage
+/// no durations.
+#[test]
+fn a_number_is_answered_only_by_a_passage_that_gives_one() {
+    assert_eq!(
+        found_id("how many milligrams is a usual ldn dose?").as_deref(),
+        Some(LDN)
+    );
+    assert_ne!(
+        found_id("how many days does LDN keep endorphins raised?").as_deref(),
+        Some(MECHANISM)
+    );
+    // Without the number the same words are the mechanism's.
+    assert_eq!(
+        found_id("does LDN keep endorphins raised?").as_deref(),
+        Some(MECHANISM)
+    );
+}
