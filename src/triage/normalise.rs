@@ -247,6 +247,9 @@ mod tests {
             ("sepsus", "sepsis"),  // another vowel
             ("bleef", "bleed"),    // the key beside it
             ("fwver", "fever"),
+            ("fever", "fever"), // no slip at all
+            ("fevor", "fever"), // vowels far apart on the keyboard
+            ("pwin", "pain"),   // the key above and to the right
         ] {
             assert!(plausible_typo(typed, word), "{typed} / {word}");
         }
@@ -257,9 +260,40 @@ mod tests {
             ("natal", "fatal"),
             ("chess", "chest"),
             ("cheats", "chest"),
+            ("flint", "faint"), // a vowel for a far consonant
+            ("meat", "team"),   // letters swapped, but not neighbours
+            ("cause", "cease"), // two letters changed, not swapped
         ] {
             assert!(!plausible_typo(typed, word), "{typed} / {word}");
         }
+    }
+
+    #[test]
+    fn laughter_emoji_read_as_lol() {
+        let stems: Vec<_> = tokenise("this flare is killing me 😂")
+            .tokens
+            .into_iter()
+            .map(|t| t.stem)
+            .collect();
+        assert_eq!(stems.last().map(String::as_str), Some("lol"));
+        assert!(!tokenise("this flare is killing me")
+            .tokens
+            .iter()
+            .any(|t| t.stem == "lol"));
+    }
+
+    #[test]
+    fn a_run_of_marks_may_hold_spaces_but_not_other_punctuation() {
+        assert!(tokenise("is this normal? ?").emphatic);
+        assert!(!tokenise("is this normal?-?").emphatic);
+        assert!(!tokenise("is this normal?").emphatic);
+    }
+
+    #[test]
+    fn words_that_are_not_plain_english_are_left_whole() {
+        assert_eq!(stem("cafés"), "cafés");
+        assert_eq!(stem("médicaments"), "médicaments");
+        assert_eq!(stem("ribs"), "rib");
     }
 
     #[test]
