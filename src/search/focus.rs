@@ -126,10 +126,15 @@ const NUMBER_ASKS: &[(&str, &str)] = &[
 
 /// Whether `ask` (a message, or the part of it that asks) asks for a number.
 pub fn asks_for_a_number(ask: &str) -> bool {
-    let words: Vec<String> = words(ask).collect();
-    words
-        .windows(2)
-        .any(|pair| NUMBER_ASKS.contains(&(pair[0].as_str(), pair[1].as_str())))
+    // Every search asks this: pairs are read as the words go, nothing collected.
+    let mut previous = String::new();
+    for word in words(ask) {
+        if NUMBER_ASKS.contains(&(previous.as_str(), word.as_str())) {
+            return true;
+        }
+        previous = word;
+    }
+    false
 }
 
 /// A message whose clauses do not all ask: the asking part and the rest.
