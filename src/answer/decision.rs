@@ -45,13 +45,13 @@ impl Decision {
     /// The decision for a knowledge base whose examples trained an intent model.
     pub fn with_intent() -> Decision {
         Decision {
-            examples: 0.65,
-            heading: 0.3,
+            examples: 1.2,
+            heading: 0.0,
             intent: 1.5,
             gap_intent: 2.0,
             gap_words: 0.5,
             marked_discount: 0.75,
-            answer_min: 1.0,
+            answer_min: 0.7,
             gap_min: 0.3,
             gap_over_passage: 0.9,
         }
