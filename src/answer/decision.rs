@@ -33,6 +33,9 @@ pub struct Decision {
     /// How much that share takes off every passage's evidence: a passage
     /// cannot answer "does turmeric help" when nothing in it says turmeric.
     pub marked_discount: f32,
+    /// How much the share of the ask in words neither the article nor a
+    /// passage's examples use takes off that passage's evidence.
+    pub unexplained: f32,
     /// The evidence a passage needs to be the answer.
     pub answer_min: f32,
     /// A gap's examples must be at least this close to the question…
@@ -51,7 +54,8 @@ impl Decision {
             gap_intent: 2.0,
             gap_words: 0.5,
             marked_discount: 0.75,
-            answer_min: 0.7,
+            unexplained: 0.5,
+            answer_min: 0.5,
             gap_min: 0.3,
             gap_over_passage: 0.9,
         }
@@ -67,6 +71,7 @@ impl Decision {
             gap_intent: 0.0,
             gap_words: 0.0,
             marked_discount: 0.0,
+            unexplained: 0.0,
             answer_min: 0.3,
             gap_min: 0.3,
             gap_over_passage: 0.6,
@@ -79,13 +84,14 @@ impl std::fmt::Display for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "examples {} · heading {} · intent {} · gap_intent {} · gap_words {} · marked_discount {} · answer_min {} · gap_min {} · gap_over_passage {}",
+            "examples {} · heading {} · intent {} · gap_intent {} · gap_words {} · marked_discount {} · unexplained {} · answer_min {} · gap_min {} · gap_over_passage {}",
             self.examples,
             self.heading,
             self.intent,
             self.gap_intent,
             self.gap_words,
             self.marked_discount,
+            self.unexplained,
             self.answer_min,
             self.gap_min,
             self.gap_over_passage
@@ -169,7 +175,9 @@ impl Engine {
                 continue;
             }
             let hit = result.hits.iter().find(|hit| hit.passage == passage);
+            let unexplained = result.unexplained.get(passage).copied().unwrap_or(0.0);
             let evidence = discount
+                * (1.0 - d.unexplained * unexplained).max(0.0)
                 * (hit.map_or(0.0, |hit| {
                     text_evidence(hit) + d.heading * hit.title_coverage
                 }) + d.examples * closeness(passage)

@@ -387,11 +387,12 @@ fn write_explanation(engine: &Engine, question: &str, out: &mut dyn Write) -> st
     for target in targets.into_iter().take(EXPLAINED_TARGETS) {
         writeln!(
             out,
-            "#   examples {:<51} closeness {:.2} intent {:.2} gap words {:.2}",
+            "#   examples {:<51} closeness {:.2} intent {:.2} gap words {:.2} unexplained {:.2}",
             name(target),
             value(&result.closeness, target),
             value(&result.intent, target),
-            value(&result.gap_words, target)
+            value(&result.gap_words, target),
+            value(&result.unexplained, target)
         )?;
     }
     Ok(())

@@ -72,7 +72,7 @@ struct Axis {
     intent: bool,
 }
 
-const AXES: [Axis; 9] = [
+const AXES: [Axis; 10] = [
     Axis {
         get: |d| d.examples,
         set: |d, v| d.examples = v,
@@ -110,9 +110,17 @@ const AXES: [Axis; 9] = [
         intent: false,
     },
     Axis {
+        get: |d| d.unexplained,
+        set: |d, v| d.unexplained = v,
+        values: &[0.0, 0.25, 0.5, 0.75, 1.0],
+        intent: false,
+    },
+    Axis {
+        // Not below 0.5: an example sharing one word with the question gives a
+        // passage about 0.4, and one shared word is no answer.
         get: |d| d.answer_min,
         set: |d, v| d.answer_min = v,
-        values: &[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4],
+        values: &[0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.4],
         intent: false,
     },
     Axis {

@@ -38,6 +38,8 @@ pub enum Technique {
     Gaps,
     /// The intent model learned from the examples at load time.
     Intent,
+    /// Discounting a passage by what is asked that neither the article nor its examples say.
+    Unexplained,
 }
 
 /// The engine from `config`, with `without` switched off.
@@ -62,6 +64,7 @@ pub fn engine_without(config: &Config, without: &[Technique]) -> anyhow::Result<
             Technique::Examples => weights.examples = false,
             Technique::Gaps => weights.gaps = false,
             Technique::Intent => weights.intent = false,
+            Technique::Unexplained => weights.unexplained = false,
         }
     }
     Ok(Engine::build_with_weights(

@@ -182,6 +182,58 @@ impl ExampleIndex {
         out
     }
 
+    /// Per target, the share (0–1) of what the question asks in words that
+    /// neither the article (in any form) nor any of that target's examples
+    /// use: "is rheumatoid arthritis *genetic*" asks about something nothing
+    /// of the RA passage speaks of, however RA-shaped the rest is. Words only
+    /// in the message's background do not count; 0 for every target when the
+    /// question asks nothing the article lacks.
+    pub fn unexplained(&self, concepts: &[Concept]) -> Vec<f32> {
+        let asked = || {
+            concepts
+                .iter()
+                .filter(|c| !c.topic && !c.optional && !c.background)
+        };
+        let total: f32 = asked().map(|c| c.weight).sum();
+        let mut out = vec![0.0f32; self.targets];
+        if total <= 0.0 {
+            return out;
+        }
+        let mut explains = vec![false; self.targets];
+        for concept in asked().filter(|c| c.unknown) {
+            explains.iter_mut().for_each(|e| *e = false);
+            for form in &concept.forms {
+                self.mark_targets_using(form, &mut explains);
+            }
+            for (share, explained) in out.iter_mut().zip(&explains) {
+                if !explained {
+                    *share += concept.weight / total;
+                }
+            }
+        }
+        out.iter_mut().for_each(|share| *share = share.min(1.0));
+        out
+    }
+
+    /// Marks the targets with an example holding every stem of `form`.
+    fn mark_targets_using(&self, form: &Form, marks: &mut [bool]) {
+        let Some((first, rest)) = form.stems.split_first() else {
+            return;
+        };
+        for &doc in self.postings.get(first).map_or(&[][..], Vec::as_slice) {
+            let holds_rest = rest.iter().all(|stem| {
+                self.postings
+                    .get(stem)
+                    .is_some_and(|docs| docs.binary_search(&doc).is_ok())
+            });
+            if holds_rest {
+                if let Some(mark) = marks.get_mut(self.docs[doc as usize].target) {
+                    *mark = true;
+                }
+            }
+        }
+    }
+
     pub fn contains_stem(&self, stem: &str) -> bool {
         self.postings.contains_key(stem)
     }
@@ -397,4 +449,86 @@ fn concept_weight(df: usize, n: f32, weights: ExampleWeights) -> f32 {
 
 fn idf(n: f32, df: f32) -> f32 {
     ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concept(stem: &str, unknown: bool) -> Concept {
+        Concept {
+            text: stem.to_string(),
+            forms: vec![Form {
+                stems: vec![stem.to_string()],
+                strength: 1.0,
+            }],
+            weight: 1.0,
+            topic: false,
+            unknown,
+            optional: false,
+            background: false,
+        }
+    }
+
+    /// Passage 0 speaks of swollen joints, passage 1's examples say
+    /// "genetic", gap 2's "runs in the family".
+    fn index() -> ExampleIndex {
+        let stems = |words: &[&str]| words.iter().map(|w| w.to_string()).collect();
+        ExampleIndex::build(
+            [
+                (0, stems(&["swell", "joint"])),
+                (1, stems(&["genet"])),
+                (2, stems(&["run", "famili"])),
+            ],
+            2,
+            3,
+        )
+    }
+
+    #[test]
+    fn an_unknown_word_is_unexplained_for_targets_whose_examples_lack_it() {
+        let asked = [concept("joint", false), concept("genet", true)];
+        assert_eq!(index().unexplained(&asked), vec![0.5, 0.0, 0.5]);
+        // The topic neither explains nor dilutes what is asked.
+        let mut topic = concept("ra", false);
+        topic.topic = true;
+        assert_eq!(
+            index().unexplained(&[topic, concept("genet", true)]),
+            vec![1.0, 0.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn known_words_and_background_are_never_unexplained() {
+        assert_eq!(
+            index().unexplained(&[concept("elbow", false)]),
+            vec![0.0, 0.0, 0.0]
+        );
+        let mut told = concept("genet", true);
+        told.background = true;
+        assert_eq!(
+            index().unexplained(&[concept("joint", false), told]),
+            vec![0.0, 0.0, 0.0]
+        );
+        assert_eq!(index().unexplained(&[]), vec![0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_phrase_is_explained_only_by_an_example_with_all_its_words() {
+        let phrase = |stems: &[&str]| Concept {
+            forms: vec![Form {
+                stems: stems.iter().map(|s| s.to_string()).collect(),
+                strength: 0.9,
+            }],
+            ..concept("x", true)
+        };
+        assert_eq!(
+            index().unexplained(&[phrase(&["run", "famili"])]),
+            vec![1.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            index().unexplained(&[phrase(&["run", "joint"])]),
+            vec![1.0, 1.0, 1.0]
+        );
+    }
 }

@@ -81,6 +81,9 @@ pub struct Weights {
     pub intent: bool,
     /// Correct misspelt words to the closest word of the knowledge base.
     pub typos: bool,
+    /// Measure what the question asks that neither the article nor a
+    /// target's examples speak of ([`SearchResult::unexplained`]).
+    pub unexplained: bool,
 }
 
 impl Default for Weights {
@@ -102,6 +105,7 @@ impl Default for Weights {
             example: ExampleWeights::default(),
             intent: true,
             typos: true,
+            unexplained: true,
         }
     }
 }
@@ -121,6 +125,9 @@ pub struct SearchResult {
     /// Per target, the share of the question in words that mark that known
     /// gap (only its examples use them); 0 for passages.
     pub gap_words: Vec<f32>,
+    /// Per target, the share of what the question asks in words that neither
+    /// the article nor the target's examples use ([`ExampleIndex::unexplained`]).
+    pub unexplained: Vec<f32>,
     /// The message thanks and asks nothing ([`focus::only_thanks`]).
     pub only_thanks: bool,
     /// What it asks asks for a number ([`focus::asks_for_a_number`]).
@@ -262,6 +269,11 @@ impl SearchIndex {
         })?;
         let closeness = self.examples.closeness(&concepts, self.weights.example);
         let gap_words = self.examples.gap_words(&concepts);
+        let unexplained = if self.weights.unexplained {
+            self.examples.unexplained(&concepts)
+        } else {
+            Vec::new()
+        };
         let intent = self.intent_probabilities(question, focus.as_ref(), &concepts);
         Ok(SearchResult {
             concepts,
@@ -269,6 +281,7 @@ impl SearchIndex {
             closeness,
             intent,
             gap_words,
+            unexplained,
             only_thanks,
             asks_number,
         })

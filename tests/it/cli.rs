@@ -454,7 +454,7 @@ fn a_corrupt_database_is_named_and_exits_2() {
 
 #[test]
 fn eval_without_a_technique_scores_what_it_contributes() {
-    let strict_on = |file: &str, extra: &[&str]| -> u64 {
+    let summary_of = |file: &str, extra: &[&str]| -> serde_json::Value {
         let output = ldnbot()
             .arg("eval")
             .arg(data(file))
@@ -464,9 +464,10 @@ fn eval_without_a_technique_scores_what_it_contributes() {
             .unwrap();
         assert!(output.status.success(), "{}", text(&output.stderr));
         let last = text(&output.stdout).lines().last().unwrap().to_string();
-        let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
-        summary["strict"].as_u64().unwrap()
+        serde_json::from_str(&last).unwrap()
     };
+    let strict_on =
+        |file: &str, extra: &[&str]| summary_of(file, extra)["strict"].as_u64().unwrap();
     let strict = |extra: &[&str]| strict_on("dev.jsonl", extra);
     let all = strict(&[]);
     assert!(strict(&["--without", "synonyms"]) < all);
@@ -483,6 +484,14 @@ fn eval_without_a_technique_scores_what_it_contributes() {
     let members = |extra: &[&str]| strict_on("members.jsonl", extra);
     assert!(members(&["--without", "intent,shapes"]) < members(&["--without", "intent"]));
     assert!(members(&["--without", "intent"]) < members(&[]));
+    // What a question asks that nothing of a passage speaks of keeps
+    // off-topic questions from that passage.
+    let abstained = |extra: &[&str]| {
+        summary_of("heldout.jsonl", extra)["abstained"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(abstained(&["--without", "unexplained"]) < abstained(&[]));
 }
 
 #[test]

@@ -961,3 +961,19 @@ fn a_number_is_answered_only_by_a_passage_that_gives_one() {
         Some(MECHANISM)
     );
 }
+
+/// A question whose ask is a word neither the article nor a passage's examples
+/// use is not that passage's, however much it reads like its examples: the RA
+/// passage says nothing about heredity, and its examples never ask.
+#[test]
+fn an_ask_nothing_of_a_passage_speaks_of_is_not_that_passages() {
+    assert_ne!(
+        found_id("is rheumatoid arthritis hereditary").as_deref(),
+        Some(RA)
+    );
+    // The article's own words about RA still find it.
+    assert_eq!(
+        found_id("does rheumatoid arthritis cause joint deformities").as_deref(),
+        Some(RA)
+    );
+}
