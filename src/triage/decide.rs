@@ -186,11 +186,15 @@ pub(super) fn assess_tokens(t: &Triage, tokens: &Tokens) -> (Assessment, bool) {
             let sentences = chosen
                 .iter()
                 .fold(0, |acc, h| acc | bit(toks[h.start as usize].sentence));
+            // A negation just before any of the sign's words, in its
+            // sentence, negates it: "not slurring", "his face has not dropped".
             let negated = negations.iter().any(|n| {
-                n.end <= start
-                    && start - n.end <= 2
-                    && toks[n.start as usize].sentence == toks[start as usize].sentence
-                    && !chosen.iter().any(|c| c.start < n.end && n.start < c.end)
+                let sentence = toks[n.start as usize].sentence;
+                chosen.iter().any(|c| {
+                    n.end <= c.start
+                        && c.start - n.end <= 2
+                        && toks[c.start as usize].sentence == sentence
+                }) && !chosen.iter().any(|c| c.start < n.end && n.start < c.end)
             });
             matches.push(SignMatch {
                 sign: i,

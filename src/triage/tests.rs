@@ -238,3 +238,153 @@ fn kind_names_round_trip() {
         .unwrap()["l"];
     assert_eq!(l, Level::Caution);
 }
+
+fn why(t: &Triage, q: &str) -> Vec<String> {
+    t.assess_rules(q).why
+}
+
+fn has_cue(why: &[String], cue: &str) -> bool {
+    why.iter().any(|w| w.split(' ').next() == Some(cue))
+}
+
+/// A sign's context is read in whichever sentence the sign is: a greeting
+/// before it changes nothing the rules see.
+#[test]
+fn context_is_read_in_whichever_sentence_the_sign_is() {
+    let t = Triage::builtin();
+    for q in [
+        "My husband had a stroke years ago, can he take LDN?",
+        "in the film last night a man had a heart attack",
+        "I took my weekly methotrexate every day this week by mistake",
+        "her face drooped on one side and she is slurring right now",
+    ] {
+        let alone = t.assess_rules(q);
+        let later = t.assess_rules(&format!("Quick update. {q}"));
+        assert_eq!(
+            (alone.level, alone.kind, alone.score, &alone.why),
+            (later.level, later.kind, later.score, &later.why),
+            "{q}"
+        );
+    }
+}
+
+/// "now" inside "I'm fine now" is the past cue's, not a sign of now.
+#[test]
+fn a_cue_inside_a_longer_cue_of_another_sort_does_not_count() {
+    let t = Triage::builtin();
+    let w = why(
+        &t,
+        "crushing pressure in my chest going down my left arm, im fine now",
+    );
+    assert!(has_cue(&w, "past") && !has_cue(&w, "now"), "{w:?}");
+    let w = why(
+        &t,
+        "crushing pressure in my chest going down my left arm now",
+    );
+    assert!(has_cue(&w, "now"), "{w:?}");
+}
+
+/// An opener ("which", "can") asks for information only as a sentence's
+/// first word.
+#[test]
+fn an_opener_counts_only_at_the_start_of_a_sentence() {
+    let t = Triage::builtin();
+    let w = why(
+        &t,
+        "her face drooped on one side and she is slurring, which hospital do we go to",
+    );
+    assert!(!has_cue(&w, "info"), "{w:?}");
+    let w = why(
+        &t,
+        "Can a stroke make her face droop on one side and her speech slur?",
+    );
+    assert!(has_cue(&w, "info"), "{w:?}");
+}
+
+/// A year ("in 2019") puts a sign in the past; other numbers do not.
+#[test]
+fn a_year_is_the_past_and_other_numbers_are_not() {
+    let t = Triage::builtin();
+    let w = why(&t, "my mum's stroke was in 2019, can she take LDN?");
+    assert!(has_cue(&w, "past"), "{w:?}");
+    for q in [
+        "her face drooped on one side and she is slurring, she is on 200 mg of naproxen",
+        "her face drooped on one side and she is slurring, ward 19b",
+    ] {
+        let w = why(&t, q);
+        assert!(!has_cue(&w, "past"), "{q}: {w:?}");
+    }
+}
+
+/// Figures of speech hide words only from the kinds whose words they
+/// borrow: "cut the" hides nothing from an infected cut.
+#[test]
+fn a_figure_of_speech_hides_words_only_from_the_kinds_it_borrows_from() {
+    let t = Triage::builtin();
+    let a = t.assess_rules("the cut the nurse made is red hot and spreading");
+    assert_eq!(a.kind, Some(Kind::Sepsis), "{a:?}");
+    let a = t.assess_rules("my knees are killing me today");
+    assert_ne!(a.level, Level::Urgent, "{a:?}");
+}
+
+/// A negation just before a sign's words, in its sentence, makes it a
+/// mention; one further back, in the sentence before, or before only some
+/// other words does not.
+#[test]
+fn a_negation_just_before_a_signs_words_negates_it() {
+    let t = Triage::builtin();
+    for q in [
+        "my husband is not slurring and his face has not dropped",
+        "her face hasnt drooped on one side",
+    ] {
+        let a = t.assess_rules(q);
+        assert_ne!(a.level, Level::Urgent, "{q}: {a:?}");
+        assert!(
+            a.why.iter().any(|w| w.starts_with("negated sign")),
+            "{q}: {a:?}"
+        );
+    }
+    for q in [
+        // Five words back: another clause.
+        "yesterday my mum was not well and now her face drooped on one side and she is slurring",
+        // The sentence before.
+        "No. Face drooped on one side, slurring now",
+    ] {
+        let a = t.assess_rules(q);
+        assert_eq!(a.level, Level::Urgent, "{q}: {a:?}");
+        assert!(
+            !a.why.iter().any(|w| w.starts_with("negated sign")),
+            "{q}: {a:?}"
+        );
+    }
+}
+
+/// At equal scores self-harm wins, whichever comes first; a stronger sign of
+/// another kind still wins over a self-harm mention.
+#[test]
+fn self_harm_wins_a_tie_and_only_a_tie() {
+    let t = Triage::builtin();
+    for q in [
+        "bleeding and self harm, what is the link",
+        "self harm and bleeding, what is the link",
+    ] {
+        let a = t.assess_rules(q);
+        assert_eq!(a.kind, Some(Kind::SelfHarm), "{q}: {a:?}");
+    }
+    assert_urgent(
+        &t,
+        "my husband collapsed right now and won't wake up, he has a history of self harm",
+        Kind::Collapse,
+    );
+}
+
+/// A hypothetical about self-harm with no "I" near it is a caution; with
+/// the writer in it, urgent.
+#[test]
+fn a_hypothetical_self_harm_is_urgent_only_near_the_writer() {
+    let t = Triage::builtin();
+    let a = t.assess_rules("what would happen if a person wanted to die");
+    assert_eq!(a.level, Level::Caution, "{a:?}");
+    let a = t.assess_rules("what would happen if I took all my pills, I want to die");
+    assert_eq!(a.level, Level::Urgent, "{a:?}");
+}
