@@ -299,6 +299,12 @@ fn an_opener_counts_only_at_the_start_of_a_sentence() {
         "Can a stroke make her face droop on one side and her speech slur?",
     );
     assert!(has_cue(&w, "info"), "{w:?}");
+    // The first word of a later sentence is a sentence's first word too.
+    let w = why(
+        &t,
+        "Quick question. Can a stroke make her face droop on one side and her speech slur?",
+    );
+    assert!(has_cue(&w, "info"), "{w:?}");
 }
 
 /// A year ("in 2019") puts a sign in the past; other numbers do not.
@@ -323,6 +329,7 @@ fn a_figure_of_speech_hides_words_only_from_the_kinds_it_borrows_from() {
     let t = Triage::builtin();
     let a = t.assess_rules("the cut the nurse made is red hot and spreading");
     assert_eq!(a.kind, Some(Kind::Sepsis), "{a:?}");
+    assert!(a.why.iter().any(|w| w.starts_with("sign sepsis")), "{a:?}");
     let a = t.assess_rules("my knees are killing me today");
     assert_ne!(a.level, Level::Urgent, "{a:?}");
 }
@@ -353,7 +360,7 @@ fn a_negation_just_before_a_signs_words_negates_it() {
         let a = t.assess_rules(q);
         assert_eq!(a.level, Level::Urgent, "{q}: {a:?}");
         assert!(
-            !a.why.iter().any(|w| w.starts_with("negated sign")),
+            a.why.iter().any(|w| w.starts_with("sign stroke: face")),
             "{q}: {a:?}"
         );
     }
@@ -387,4 +394,12 @@ fn a_hypothetical_self_harm_is_urgent_only_near_the_writer() {
     assert_eq!(a.level, Level::Caution, "{a:?}");
     let a = t.assess_rules("what would happen if I took all my pills, I want to die");
     assert_eq!(a.level, Level::Urgent, "{a:?}");
+}
+
+/// A word on two cue lists ("cant": present and severity) counts for both.
+#[test]
+fn a_word_on_two_cue_lists_counts_for_both() {
+    let t = Triage::builtin();
+    let w = why(&t, "her face drooped on one side, cant talk properly");
+    assert!(has_cue(&w, "present") && has_cue(&w, "severity"), "{w:?}");
 }
