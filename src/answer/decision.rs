@@ -171,7 +171,7 @@ impl Engine {
         let discount = (1.0 - d.marked_discount * marked).max(0.0);
         for passage in 0..self.passages.len() {
             // "How many hours…" is not answered by a passage that gives no number.
-            if result.asks_number && !states_a_number(&self.passages[passage].text) {
+            if result.asks_number && !self.states_a_number[passage] {
                 continue;
             }
             let hit = result.hits.iter().find(|hit| hit.passage == passage);
@@ -292,9 +292,4 @@ impl Engine {
             gap: None,
         }
     }
-}
-
-/// Whether a passage gives any figure (a dose, a duration, a share) in digits.
-fn states_a_number(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit())
 }

@@ -148,6 +148,9 @@ pub struct Response {
 #[derive(Debug)]
 pub struct Engine {
     passages: Vec<Arc<Passage>>,
+    /// Per passage, whether it gives a figure in digits: only those answer
+    /// a question that asks for a number.
+    states_a_number: Vec<bool>,
     gaps: Vec<Arc<Gap>>,
     examples: Vec<Example>,
     index: SearchIndex,
@@ -231,6 +234,11 @@ impl Engine {
             Decision::without_intent()
         };
         Ok(Engine {
+            states_a_number: knowledge
+                .passages
+                .iter()
+                .map(|p| p.text.bytes().any(|b| b.is_ascii_digit()))
+                .collect(),
             passages: knowledge.passages.into_iter().map(Arc::new).collect(),
             gaps: knowledge.gaps.into_iter().map(Arc::new).collect(),
             examples: knowledge.examples,

@@ -217,19 +217,9 @@ impl ExampleIndex {
 
     /// Marks the targets with an example holding every stem of `form`.
     fn mark_targets_using(&self, form: &Form, marks: &mut [bool]) {
-        let Some((first, rest)) = form.stems.split_first() else {
-            return;
-        };
-        for &doc in self.postings.get(first).map_or(&[][..], Vec::as_slice) {
-            let holds_rest = rest.iter().all(|stem| {
-                self.postings
-                    .get(stem)
-                    .is_some_and(|docs| docs.binary_search(&doc).is_ok())
-            });
-            if holds_rest {
-                if let Some(mark) = marks.get_mut(self.docs[doc as usize].target) {
-                    *mark = true;
-                }
+        for &doc in self.docs_with(form).iter() {
+            if let Some(mark) = marks.get_mut(self.docs[doc as usize].target) {
+                *mark = true;
             }
         }
     }
